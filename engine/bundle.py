@@ -1,0 +1,152 @@
+"""Model bundles: manifest schema, checksums, and ONNX Runtime sessions.
+
+A bundle is a directory with ``manifest.json`` and the ONNX files it lists. Loading checks
+the format version, the token scheme against this engine's codec, and the sha256 of every
+file, so a corrupt or mismatched bundle fails at once with one clear message.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import codec
+
+FORMAT_VERSION = 1
+DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "exported_models" / "default"
+REQUIRED_FILES = ("encoder", "decoder")
+
+
+class BundleError(Exception):
+    """A bundle is missing, corrupt, or was made for another engine."""
+
+
+def token_scheme() -> dict[str, Any]:
+    """The token scheme this engine's codec speaks, as written in manifests."""
+    return {
+        "scheme": "rest-hold-pitch", "rest": codec.REST, "hold": codec.HOLD,
+        "pitch_min": codec.PITCH_MIN, "pitch_max": codec.PITCH_MAX, "n_tokens": codec.N_TOKENS,
+        "steps_per_bar": codec.STEPS_PER_BAR, "window_steps": codec.WINDOW_STEPS,
+    }
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Fader:
+    """One fader: its latent dimension and the monotone map between latent and attribute."""
+
+    name: str
+    index: int
+    unit: str
+    latent_points: np.ndarray
+    value_points: np.ndarray
+
+    def value_of(self, latent: np.ndarray | float) -> np.ndarray:
+        """Attribute value the decoder is expected to produce at a latent value."""
+        return np.interp(latent, self.latent_points, self.value_points)
+
+    def latent_of(self, value: np.ndarray | float) -> np.ndarray:
+        """Latent value for an attribute value (clamped to the calibrated range)."""
+        return np.interp(value, self.value_points, self.latent_points)
+
+
+@dataclass(frozen=True)
+class Genre:
+    """One component of the genre-aware prior: N(mean, std^2 I)."""
+
+    name: str
+    mean: np.ndarray
+    std: np.ndarray
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A validated bundle: its directory, manifest and parsed faders and genres."""
+
+    path: Path
+    manifest: dict
+    faders: tuple[Fader, ...]
+    genres: tuple[Genre, ...]
+
+    @property
+    def name(self) -> str:
+        """The bundle's name from its manifest."""
+        return str(self.manifest["name"])
+
+    @property
+    def latent_size(self) -> int:
+        """Size of the latent vector."""
+        return int(self.manifest["latent_size"])
+
+    def file(self, role: str) -> Path:
+        """Path of the bundle file with the given role (``encoder``, ``decoder``, ...)."""
+        return self.path / self.manifest["files"][role]["path"]
+
+
+def _require(condition: bool, path: Path, message: str) -> None:
+    if not condition:
+        raise BundleError(f"bundle {path}: {message}")
+
+
+def _parse_fader(entry: dict, latent_size: int, path: Path) -> Fader:
+    latent = np.asarray(entry["calibration"]["latent"], dtype=np.float64)
+    value = np.asarray(entry["calibration"]["value"], dtype=np.float64)
+    _require(0 <= int(entry["index"]) < latent_size, path, f"fader {entry['name']!r} index out of range")
+    _require(len(latent) == len(value) >= 2, path, f"fader {entry['name']!r} calibration needs matching points")
+    _require(bool(np.all(np.diff(latent) > 0) and np.all(np.diff(value) >= 0)), path,
+             f"fader {entry['name']!r} calibration is not monotone")
+    return Fader(entry["name"], int(entry["index"]), entry.get("unit", ""), latent, value)
+
+
+def _parse_genre(entry: dict, latent_size: int, path: Path) -> Genre:
+    mean = np.asarray(entry["mean"], dtype=np.float32)
+    std = np.broadcast_to(np.asarray(entry["std"], dtype=np.float32), mean.shape).copy()
+    _require(mean.shape == (latent_size,), path, f"genre {entry['name']!r} prior has the wrong size")
+    return Genre(entry["name"], mean, std)
+
+
+def load_bundle(path: str | Path | None = None, verify: bool = True) -> Bundle:
+    """Read and validate a bundle directory (the shipped default when ``path`` is None)."""
+    path = Path(path) if path is not None else DEFAULT_BUNDLE
+    manifest_path = path / "manifest.json"
+    _require(path.is_dir(), path, "no such directory")
+    _require(manifest_path.is_file(), path, "manifest.json is missing")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BundleError(f"bundle {path}: manifest.json is not valid JSON ({error})") from None
+    _require(isinstance(manifest, dict), path, "manifest.json must hold an object")
+    version = manifest.get("format_version")
+    _require(version == FORMAT_VERSION, path,
+             f"format version {version!r} is not supported (this engine reads version {FORMAT_VERSION})")
+    for key in ("name", "tokens", "latent_size", "files", "faders", "genres"):
+        _require(key in manifest, path, f"manifest.json lacks {key!r}")
+    _require(manifest["tokens"] == token_scheme(), path,
+             f"token scheme {manifest['tokens']} does not match this engine's {token_scheme()}")
+    for role in REQUIRED_FILES:
+        _require(role in manifest["files"], path, f"manifest.json lists no {role} file")
+    for role, entry in manifest["files"].items():
+        file_path = path / entry["path"]
+        _require(file_path.is_file(), path, f"{role} file {entry['path']} is missing")
+        if verify:
+            _require(sha256_of(file_path) == entry["sha256"], path,
+                     f"{role} file {entry['path']} is corrupt (sha256 does not match the manifest)")
+    latent_size = int(manifest["latent_size"])
+    try:
+        faders = tuple(_parse_fader(entry, latent_size, path) for entry in manifest["faders"])
+        genres = tuple(_parse_genre(entry, latent_size, path) for entry in manifest["genres"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise BundleError(f"bundle {path}: malformed fader or genre entry ({error})") from None
+    return Bundle(path, manifest, faders, genres)

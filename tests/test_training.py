@@ -1,0 +1,66 @@
+"""Training: loss terms, a tiny run, resuming from a checkpoint."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from engine.attributes import measure
+from tests.conftest import synthetic_windows
+from training import losses
+from training.train import Trainer
+
+
+def test_soft_attributes_equal_hard_attributes_on_confident_logits():
+    tokens = synthetic_windows(32, seed=3).astype(np.int64)
+    logits = torch.nn.functional.one_hot(torch.from_numpy(tokens), 50).float() * 60.0
+    soft = losses.soft_attributes(logits).numpy()
+    hard = measure(tokens)
+    assert np.allclose(soft[:, 0], hard[:, 0], atol=1e-3)
+    assert np.allclose(soft[:, 1], hard[:, 1], atol=1e-3)
+    assert np.allclose(soft[:, 2], hard[:, 2], atol=0.5)
+    assert np.allclose(soft[:, 3], hard[:, 3], atol=1e-3)
+
+
+def test_attribute_regularisation_rewards_matching_order():
+    attribute = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    assert losses.attribute_regularisation(attribute, attribute, 10.0) < 0.01
+    assert losses.attribute_regularisation(-attribute, attribute, 10.0) > 1.5
+
+
+def test_kl_is_zero_at_the_prior():
+    mean = torch.ones(4, 8)
+    assert losses.kl_to_prior(mean, torch.zeros(4, 8), torch.ones(4, 8)).item() == pytest.approx(0.0)
+
+
+def test_tiny_training_run_logs_and_resumes(tmp_path, tiny_corpus, tiny_config):
+    trainer = Trainer(tiny_config, tiny_corpus, tmp_path)
+    first = trainer.train_step()
+    assert all(np.isfinite(v) for v in first.values())
+    assert {"reconstruction", "kl", "regularisation", "anchor", "swap"} <= set(first)
+    trainer.run(max_minutes=0)  # stops right after the next step, with a checkpoint
+    assert (tmp_path / "last.pt").exists()
+    resumed = Trainer(tiny_config, tiny_corpus, tmp_path)
+    assert resumed.step == trainer.step == 2
+    resumed.run()
+    assert resumed.step == tiny_config.steps
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert any("val_accuracy" in row for row in rows)
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path, tiny_corpus, tiny_config):
+    from dataclasses import replace
+
+    Trainer(tiny_config, tiny_corpus, tmp_path).run(max_minutes=0)
+    with pytest.raises(SystemExit, match="other settings"):
+        Trainer(replace(tiny_config, beta=0.5), tiny_corpus, tmp_path)
+
+
+def test_training_reduces_reconstruction_loss(tmp_path, tiny_corpus, tiny_config):
+    from dataclasses import replace
+
+    trainer = Trainer(replace(tiny_config, steps=60, learning_rate=3e-3), tiny_corpus, tmp_path)
+    before = np.mean([trainer.train_step()["reconstruction"] for _ in range(3)])
+    trainer.run()
+    after = np.mean([trainer.train_step()["reconstruction"] for _ in range(3)])
+    assert after < 0.8 * before

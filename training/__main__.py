@@ -1,0 +1,4 @@
+"""``python -m training <command>``: corpus, train, evaluate, export."""
+from training.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,124 @@
+"""Command line of ``python -m training``."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from engine.bundle import DEFAULT_BUNDLE
+
+
+def _corpus(args: argparse.Namespace) -> int:
+    from training.corpus import build_corpus, summary
+
+    corpus = build_corpus(limit=args.limit, workers=args.workers, refresh=args.refresh)
+    print(summary(corpus))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    import shutil
+
+    from training.corpus import build_corpus
+    from training.models import ModelConfig
+    from training.train import Trainer, TrainConfig
+
+    model = ModelConfig(latent_size=args.latent_size, decoder=args.decoder,
+                        channels=tuple(int(c) for c in args.channels.split(",")))
+    config = TrainConfig(steps=args.steps, batch_size=args.batch_size, beta=args.beta, beta_warmup=args.beta_warmup, swap_weight=args.swap_weight,
+                         anchor_weight=args.anchor_weight, threads=args.threads, seed=args.seed,
+                         eval_every=args.eval_every, checkpoint_every=args.eval_every, model=model)
+    if args.fresh and args.run.exists():
+        shutil.rmtree(args.run)
+    Trainer(config, build_corpus(limit=args.limit), args.run).run(max_minutes=args.max_minutes)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from training.corpus import build_corpus
+    from training.evaluate import BundleBackend, TorchBackend, evaluate
+
+    corpus = build_corpus(limit=args.limit)
+    if args.checkpoint is not None:
+        backend = TorchBackend(args.checkpoint)
+        out = args.out or args.checkpoint.parent / "eval"
+        log = args.checkpoint.parent / "log.jsonl"
+    else:
+        backend = BundleBackend(args.bundle)
+        out = args.out or args.bundle / "eval"
+        log = args.log
+    results = evaluate(backend, corpus, out, seeds=args.seeds, quick=args.quick, log_path=log)
+    if args.checkpoint is None and not args.quick:
+        manifest_path = args.bundle / "manifest.json"
+        manifest = json.loads(manifest_path.read_text())
+        manifest["metrics"] = results
+        manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+    print(json.dumps(results, indent=1))
+    print(f"wrote {out}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from training.corpus import build_corpus
+    from training.export import export_bundle
+
+    manifest = export_bundle(args.checkpoint, build_corpus(limit=args.limit), args.out, args.name)
+    print(f"exported {args.checkpoint} to {args.out}: parity {manifest['parity']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subcommand per training stage."""
+    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    corpus = commands.add_parser("corpus", help="parse music21's collections into cached windows")
+    corpus.add_argument("--limit", type=int, help="tunes per collection (for quick runs and CI)")
+    corpus.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    corpus.add_argument("--refresh", action="store_true", help="ignore the cache and parse again")
+    corpus.set_defaults(func=_corpus)
+
+    train = commands.add_parser("train", help="train the melody VAE (resumes from RUN/last.pt)")
+    train.add_argument("--run", type=Path, default=Path("runs/default"), help="run directory for checkpoints and logs")
+    train.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
+    train.add_argument("--steps", type=int, default=20000)
+    train.add_argument("--batch-size", type=int, default=256)
+    train.add_argument("--beta", type=float, default=0.1, help="KL weight after warm-up")
+    train.add_argument("--beta-warmup", type=int, default=3000, help="steps over which the KL weight ramps up")
+    train.add_argument("--swap-weight", type=float, default=10.0, help="fader swap loss weight (0 turns it off)")
+    train.add_argument("--anchor-weight", type=float, default=5.0, help="linear fader anchor weight (0 turns it off)")
+    train.add_argument("--latent-size", type=int, default=128)
+    train.add_argument("--channels", default="128,160,192,192,192", help="encoder widths, finest first")
+    train.add_argument("--decoder", choices=("conv", "gru"), default="conv")
+    train.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--eval-every", type=int, default=500)
+    train.add_argument("--max-minutes", type=float, help="stop (and checkpoint) after this long")
+    train.add_argument("--fresh", action="store_true", help="discard the run directory's checkpoints first")
+    train.set_defaults(func=_train)
+
+    evaluate = commands.add_parser("evaluate", help="run the metrics.md protocols on a bundle or checkpoint")
+    source = evaluate.add_mutually_exclusive_group()
+    source.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE, help="exported bundle (default: the shipped one)")
+    source.add_argument("--checkpoint", type=Path, help="a training checkpoint instead of a bundle")
+    evaluate.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
+    evaluate.add_argument("--seeds", type=int, default=5, help="repetitions of the fader protocol")
+    evaluate.add_argument("--quick", action="store_true", help="reconstruction and prior samples only")
+    evaluate.add_argument("--log", type=Path, help="training log.jsonl to plot loss curves from")
+    evaluate.add_argument("--out", type=Path, help="output directory (default: BUNDLE/eval or RUN/eval)")
+    evaluate.set_defaults(func=_evaluate)
+
+    export = commands.add_parser("export", help="export a checkpoint to an ONNX bundle, checking parity")
+    export.add_argument("--checkpoint", type=Path, default=Path("runs/default/best.pt"))
+    export.add_argument("--out", type=Path, default=DEFAULT_BUNDLE)
+    export.add_argument("--name", default="default")
+    export.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
+    export.set_defaults(func=_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one training command."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)

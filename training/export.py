@@ -1,0 +1,144 @@
+"""``python -m training export``: ONNX files, fader calibration, parity checks, manifest."""
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.attributes import ATTRIBUTES, measure
+from engine.bundle import FORMAT_VERSION, load_bundle, sha256_of, token_scheme
+from engine.codec import WINDOW_STEPS
+from engine.latent import LatentModel
+from training.corpus import GENRES, Corpus, summary
+from training.models import DecoderExport, EncoderExport, MelodyVAE
+from training.train import FADER_INDEX, TrainConfig
+
+UNITS = {"density": "onsets per bar", "register": "MIDI pitch", "range": "semitones", "motion": "semitones per note"}
+CALIBRATION_POINTS = 17
+CALIBRATION_WINDOWS = 256
+OPSET = 17
+
+
+class ParityError(RuntimeError):
+    """ONNX outputs differ from PyTorch's beyond the allowed tolerance."""
+
+
+def load_checkpoint(path: Path) -> tuple[MelodyVAE, dict]:
+    """Model (in eval mode) and raw state of a training checkpoint."""
+    state = torch.load(path, weights_only=False)
+    config = TrainConfig.from_dict(state["train_config"])
+    if config.model.decoder != "conv":
+        raise SystemExit("only the parallel (conv) decoder is exported; the GRU decoder is for comparison runs")
+    model = MelodyVAE(config.model)
+    model.load_state_dict(state["model"])
+    return model.eval(), state
+
+
+def export_onnx(model: MelodyVAE, out_dir: Path) -> dict[str, str]:
+    """Write encoder.onnx and decoder.onnx with a dynamic batch axis."""
+    # Export restores each wrapper's training flag recursively, so the wrappers must be in eval mode too.
+    tokens = torch.zeros(2, WINDOW_STEPS, dtype=torch.long)
+    z = torch.zeros(2, model.config.latent_size)
+    torch.onnx.export(EncoderExport(model).eval(), (tokens,), out_dir / "encoder.onnx", input_names=["tokens"],
+                      output_names=["mean", "logvar"], opset_version=OPSET, dynamo=False,
+                      dynamic_axes={"tokens": {0: "batch"}, "mean": {0: "batch"}, "logvar": {0: "batch"}})
+    torch.onnx.export(DecoderExport(model).eval(), (z,), out_dir / "decoder.onnx", input_names=["z"],
+                      output_names=["logits"], opset_version=OPSET, dynamo=False,
+                      dynamic_axes={"z": {0: "batch"}, "logits": {0: "batch"}})
+    return {"encoder": "encoder.onnx", "decoder": "decoder.onnx"}
+
+
+def calibrate_faders(model: MelodyVAE, train_tokens: np.ndarray) -> list[dict]:
+    """Map each fader's latent value to the attribute the decoder actually produces: slide the
+    dimension over its 1st..99th training percentile on real windows and take the median."""
+    rng = np.random.default_rng(0)
+    with torch.no_grad():
+        means = model.encoder(torch.from_numpy(train_tokens))[0].numpy()
+        chosen = means[rng.choice(len(means), min(CALIBRATION_WINDOWS, len(means)), replace=False)]
+        faders = []
+        for f, (name, index) in enumerate(zip(ATTRIBUTES, FADER_INDEX)):
+            latent = np.linspace(*np.percentile(means[:, index], [1, 99]), CALIBRATION_POINTS)
+            slid = np.repeat(chosen[None], CALIBRATION_POINTS, axis=0)
+            slid[:, :, index] = latent[:, None]
+            decoded = model.decode(torch.from_numpy(slid.reshape(-1, means.shape[1]))).argmax(-1).numpy()
+            values = np.nanmedian(measure(decoded)[:, f].reshape(CALIBRATION_POINTS, -1), axis=1)
+            values = np.maximum.accumulate(values)
+            faders.append({"name": name, "index": index, "unit": UNITS[name],
+                           "calibration": {"latent": latent.round(5).tolist(), "value": values.round(4).tolist()}})
+    return faders
+
+
+def check_parity(model: MelodyVAE, bundle_dir: Path, test_tokens: np.ndarray, seeds: int = 8) -> dict:
+    """Greedy tokens must match exactly and encoder outputs within 1e-4 on fixed seeds."""
+    latent = LatentModel(load_bundle(bundle_dir))
+    with torch.no_grad():
+        mean_t, logvar_t = (t.numpy() for t in model.encoder(torch.from_numpy(test_tokens)))
+    mean_o, logvar_o = latent.encode(test_tokens)
+    encoder_error = float(max(np.abs(mean_t - mean_o).max(), np.abs(logvar_t - logvar_o).max()))
+    mismatched = 0
+    for seed in range(seeds):
+        z = np.random.default_rng(seed).standard_normal((64, model.config.latent_size)).astype(np.float32)
+        z = np.concatenate([z, mean_t[seed * 16 : (seed + 1) * 16]])
+        with torch.no_grad():
+            torch_tokens = model.decode(torch.from_numpy(z)).argmax(-1).numpy()
+        mismatched += int((latent.decode(z) != torch_tokens).sum())
+    report = {"encoder_max_abs_error": encoder_error, "decoded_token_mismatches": mismatched, "seeds": seeds}
+    if encoder_error > 1e-4 or mismatched:
+        raise ParityError(f"ONNX parity failed: {report}")
+    return report
+
+
+def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: MelodyVAE, state: dict,
+                   faders: list[dict], corpus: Corpus, parity: dict | None) -> dict:
+    """Write manifest.json (sha256 of every file, faders, genre priors, training summary)."""
+    config = TrainConfig.from_dict(state["train_config"])
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "tokens": token_scheme(),
+        "bars": WINDOW_STEPS // token_scheme()["steps_per_bar"],
+        "latent_size": model.config.latent_size,
+        "files": {role: {"path": path, "sha256": sha256_of(out_dir / path)} for role, path in files.items()},
+        "faders": faders,
+        "genres": [{"name": genre, "mean": model.prior_means[g].detach().numpy().round(6).tolist(), "std": 1.0}
+                   for g, genre in enumerate(GENRES)],
+        "training": {
+            "steps": state["step"], "minutes": round(state["seconds"] / 60, 1),
+            "best_val_token_accuracy": round(state["best_accuracy"], 4),
+            "config": config.to_dict(), "corpus": summary(corpus).splitlines(),
+            "attribute_mean": state["attribute_mean"].tolist(), "attribute_std": state["attribute_std"].tolist(),
+        },
+        "parity": parity,
+        "metrics": {},
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) -> dict:
+    """Export a checkpoint into a fresh bundle directory and verify it against PyTorch.
+
+    Writes into a temporary sibling first so a failed export never clobbers a good bundle.
+    """
+    model, state = load_checkpoint(checkpoint)
+    staging = out_dir.with_name(out_dir.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    files = export_onnx(model, staging)
+    train_tokens = corpus.windows[corpus.select("train")].astype(np.int64)
+    test_tokens = corpus.windows[corpus.select("test")][:128].astype(np.int64)
+    faders = calibrate_faders(model, train_tokens)
+    write_manifest(staging, name, files, model, state, faders, corpus, None)
+    parity = check_parity(model, staging, test_tokens)
+    manifest = write_manifest(staging, name, files, model, state, faders, corpus, parity)
+    if (out_dir / "README.md").exists():  # the model card is hand-written; keep it
+        shutil.copy2(out_dir / "README.md", staging / "README.md")
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    staging.rename(out_dir)
+    return manifest

@@ -1,0 +1,86 @@
+"""Loss terms: reconstruction, KL to the genre's prior component, Pati & Lerch attribute
+regularisation, a linear fader anchor, and the fader swap loss on soft attributes."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from engine.codec import BARS_PER_WINDOW, PITCH_MAX, PITCH_MIN, PITCH_OFFSET
+
+_SHARPNESS = 0.25  # semitones; the soft max/min of the range approach the hard ones as this shrinks
+_PITCHES = torch.arange(PITCH_MIN, PITCH_MAX + 1, dtype=torch.float32)
+
+
+def reconstruction(logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy summed over the 64 steps, averaged over the batch (nats per window)."""
+    return F.cross_entropy(logits.transpose(1, 2), tokens, reduction="none").sum(-1).mean()
+
+
+def kl_to_prior(mean: torch.Tensor, logvar: torch.Tensor, prior_mean: torch.Tensor) -> torch.Tensor:
+    """KL(q(z|x) || N(prior_mean, I)) summed over dimensions, averaged over the batch."""
+    return 0.5 * (torch.exp(logvar) + (mean - prior_mean) ** 2 - 1.0 - logvar).sum(-1).mean()
+
+
+def attribute_regularisation(z_fader: torch.Tensor, attribute: torch.Tensor, delta: float) -> torch.Tensor:
+    """Pati & Lerch: MSE(tanh(delta * D_z), sign(D_a)) over all pairs in the batch."""
+    d_z = z_fader[:, None] - z_fader[None, :]
+    d_a = attribute[:, None] - attribute[None, :]
+    return F.mse_loss(torch.tanh(delta * d_z), torch.sign(d_a))
+
+
+def soft_attributes(logits: torch.Tensor) -> torch.Tensor:
+    """Differentiable expectations of density, register, range and motion under the
+    decoder's per-step distributions, in the units of :mod:`engine.attributes`."""
+    probs = torch.softmax(logits, dim=-1)
+    pitch_probs = probs[..., PITCH_OFFSET:]
+    onset = pitch_probs.sum(-1)
+    pitch = (pitch_probs * _PITCHES.to(logits.device)).sum(-1) / onset.clamp_min(1e-6)
+    total = onset.sum(-1).clamp_min(1e-6)
+    density = onset.sum(-1) / BARS_PER_WINDOW
+    register = (onset * pitch).sum(-1) / total
+    log_onset = torch.log(onset.clamp_min(1e-6))
+    # Steps without an onset carry no pitch; park them at the register so they never win the max or min.
+    parked = torch.where(onset > 1e-3, pitch, register.detach()[:, None])
+    high = (torch.softmax(parked / _SHARPNESS + log_onset, -1) * parked).sum(-1)
+    low = (torch.softmax(-parked / _SHARPNESS + log_onset, -1) * parked).sum(-1)
+    motion = _soft_motion(onset, pitch)
+    return torch.stack([density, register, high - low, motion], dim=-1)
+
+
+def _soft_motion(onset: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+    last = torch.zeros_like(onset[:, 0])
+    seen = torch.zeros_like(last)
+    moved = torch.zeros_like(last)
+    weight = torch.zeros_like(last)
+    for step in range(onset.shape[1]):
+        o, p = onset[:, step], pitch[:, step]
+        w = o * seen
+        moved = moved + w * (p - last).abs()
+        weight = weight + w
+        now_seen = 1 - (1 - seen) * (1 - o)
+        last = (o * p + (1 - o) * seen * last) / now_seen.clamp_min(1e-6)
+        seen = now_seen
+    return moved / weight.clamp_min(1e-6)
+
+
+def fader_swap(
+    decoder, z: torch.Tensor, attributes: torch.Tensor, fader_index: list[int],
+    mean: torch.Tensor, std: torch.Tensor,
+) -> torch.Tensor:
+    """Give each window one fader value borrowed from another window, decode, and ask the
+    decoder for the borrowed attribute while the other attributes stay the window's own.
+
+    ``attributes`` are raw (B, n_faders); errors are measured in training-set standard
+    deviations. The latents are detached: only the decoder learns to obey the faders.
+    """
+    batch = z.shape[0]
+    donor = torch.randperm(batch, device=z.device)
+    which = torch.randint(0, len(fader_index), (batch,), device=z.device)
+    columns = torch.tensor(fader_index, device=z.device)[which]
+    rows = torch.arange(batch, device=z.device)
+    swapped = z.detach().clone()
+    swapped[rows, columns] = z.detach()[donor, columns]
+    target = attributes.clone()
+    target[rows, which] = attributes[donor, which]
+    produced = soft_attributes(decoder(swapped))
+    return F.mse_loss((produced - mean) / std, (target - mean) / std)

@@ -1,0 +1,106 @@
+"""Measurement protocols of ../shared/docs/metrics.md on token windows (numpy only)."""
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import wasserstein_distance
+
+from engine.codec import HOLD, PITCH_MIN, PITCH_OFFSET
+
+# Krumhansl-Kessler key profiles, tonic first.
+_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+MAX_DURATION = 32  # durations of 32 sixteenths and longer share the last DD bin
+
+
+def token_accuracy(reference: np.ndarray, decoded: np.ndarray) -> float:
+    """Fraction of steps whose token matches."""
+    return float((reference == decoded).mean())
+
+
+def onset_f1(reference: np.ndarray, decoded: np.ndarray) -> float:
+    """F1 of note onsets, an onset matching when step and pitch agree (pooled over windows)."""
+    ref_on, dec_on = reference >= PITCH_OFFSET, decoded >= PITCH_OFFSET
+    hits = (ref_on & dec_on & (reference == decoded)).sum()
+    precision = hits / max(1, dec_on.sum())
+    recall = hits / max(1, ref_on.sum())
+    return float(2 * precision * recall / max(1e-12, precision + recall))
+
+
+def note_durations(tokens: np.ndarray) -> np.ndarray:
+    """Durations in 16th steps of every note in a batch of windows."""
+    durations = []
+    for row in tokens.reshape(-1, tokens.shape[-1]):
+        length = 0
+        for token in row:
+            if token >= PITCH_OFFSET:
+                if length:
+                    durations.append(length)
+                length = 1
+            elif token == HOLD and length:
+                length += 1
+            else:
+                if length:
+                    durations.append(length)
+                length = 0
+        if length:
+            durations.append(length)
+    return np.array(durations, dtype=np.int64)
+
+
+def duration_distribution(tokens: np.ndarray) -> np.ndarray:
+    """DD: normalised histogram of note durations, 1..MAX_DURATION sixteenths."""
+    counts = np.bincount(np.minimum(note_durations(tokens), MAX_DURATION), minlength=MAX_DURATION + 1)[1:]
+    return counts / max(1, counts.sum())
+
+
+def estimate_tonic(tokens: np.ndarray) -> int:
+    """Krumhansl-Schmuckler tonic (0 = C) of one window, weighting pitch classes by duration."""
+    histogram = np.zeros(12)
+    pitch = None
+    for token in tokens:
+        if token >= PITCH_OFFSET:
+            pitch = (token - PITCH_OFFSET + PITCH_MIN) % 12
+        elif token != HOLD:
+            pitch = None
+        if pitch is not None:
+            histogram[pitch] += 1
+    if not histogram.any():
+        return 0
+    scores = [np.corrcoef(histogram, np.roll(profile, tonic))[0, 1] for tonic in range(12) for profile in (_MAJOR, _MINOR)]
+    return int(np.nanargmax(scores)) // 2
+
+
+def normalised_pitch_distribution(tokens: np.ndarray) -> np.ndarray:
+    """NPD: pitch-class histogram of note onsets after moving each window's tonic to C."""
+    counts = np.zeros(12)
+    for row in tokens.reshape(-1, tokens.shape[-1]):
+        tonic = estimate_tonic(row)
+        pitches = row[row >= PITCH_OFFSET] - PITCH_OFFSET + PITCH_MIN
+        np.add.at(counts, (pitches - tonic) % 12, 1)
+    return counts / max(1, counts.sum())
+
+
+def distribution_distance(p: np.ndarray, q: np.ndarray, kind: str = "euclidean") -> float:
+    """Euclidean or earth mover's distance between two histograms over the same bins."""
+    if kind == "euclidean":
+        return float(np.linalg.norm(p - q))
+    bins = np.arange(len(p))
+    return float(wasserstein_distance(bins, bins, p + 1e-12, q + 1e-12))
+
+
+def interpolation_curves(distances: np.ndarray) -> tuple[np.ndarray, float]:
+    """Mean Hamming curve and the fraction of curves that never drop by more than 1/64."""
+    drops = np.diff(distances, axis=1)
+    monotone = (drops >= -1.0 / 64 - 1e-9).all(axis=1)
+    return distances.mean(axis=0), float(monotone.mean())
+
+
+def r_squared(x: np.ndarray, y: np.ndarray) -> float:
+    """Coefficient of determination of a least-squares line of y on x."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < 2 or np.var(y) == 0:
+        return 0.0
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = y - (slope * x + intercept)
+    return float(1 - residual.var() / y.var())

@@ -1,0 +1,159 @@
+"""The melody VAE: a convolutional encoder, a parallel (or, for comparison, GRU) decoder,
+and a Gaussian-mixture prior with one learned component per genre."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from engine.codec import N_TOKENS, WINDOW_STEPS
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Named, frozen hyper-parameters; saved in checkpoints and the bundle manifest."""
+
+    latent_size: int = 128
+    embed_size: int = 64
+    channels: tuple[int, ...] = (128, 160, 192, 192, 192)
+    decoder: str = "conv"  # "conv" (parallel) or "gru" (autoregressive, for comparison)
+    gru_size: int = 256
+    n_genres: int = 3
+    n_faders: int = 4
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{**data, "channels": tuple(data["channels"])})
+
+
+class ResidualBlock(nn.Module):
+    """Two 3-wide convolutions with a skip connection."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.BatchNorm1d(channels), nn.GELU(), nn.Conv1d(channels, channels, 3, padding=1),
+            nn.BatchNorm1d(channels), nn.GELU(), nn.Conv1d(channels, channels, 3, padding=1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class Encoder(nn.Module):
+    """Tokens (B, 64) -> posterior mean and log-variance (B, latent)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        ch = config.channels
+        self.embed = nn.Embedding(N_TOKENS, config.embed_size)
+        layers: list[nn.Module] = [nn.Conv1d(config.embed_size, ch[0], 3, padding=1), ResidualBlock(ch[0])]
+        for c_in, c_out in zip(ch[:-1], ch[1:]):
+            layers += [nn.Conv1d(c_in, c_out, 4, stride=2, padding=1), ResidualBlock(c_out)]
+        self.body = nn.Sequential(*layers, nn.GELU())
+        flat = ch[-1] * (WINDOW_STEPS >> (len(ch) - 1))
+        self.head = nn.Linear(flat, 2 * config.latent_size)
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.body(self.embed(tokens).transpose(1, 2))
+        mean, logvar = self.head(h.flatten(1)).chunk(2, dim=-1)
+        return mean, logvar.clamp(-12.0, 6.0)
+
+
+class ConvDecoder(nn.Module):
+    """Latent (B, latent) -> token logits (B, 64, classes) in one parallel pass."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        ch = tuple(reversed(config.channels))
+        self.length = WINDOW_STEPS >> (len(ch) - 1)
+        self.first_channels = ch[0]
+        self.head = nn.Linear(config.latent_size, ch[0] * self.length)
+        layers: list[nn.Module] = []
+        for c_in, c_out in zip(ch[:-1], ch[1:]):
+            layers += [ResidualBlock(c_in), nn.ConvTranspose1d(c_in, c_out, 4, stride=2, padding=1)]
+        self.body = nn.Sequential(*layers, ResidualBlock(ch[-1]), nn.GELU(), nn.Conv1d(ch[-1], N_TOKENS, 1))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.head(z).view(-1, self.first_channels, self.length)
+        return self.body(h).transpose(1, 2)
+
+
+class GRUDecoder(nn.Module):
+    """Autoregressive decoder for the architecture comparison: teacher-forced when trained."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(N_TOKENS + 1, config.embed_size)  # last id = start token
+        self.init = nn.Linear(config.latent_size, config.gru_size)
+        self.gru = nn.GRU(config.embed_size + config.latent_size, config.gru_size, batch_first=True)
+        self.out = nn.Linear(config.gru_size, N_TOKENS)
+
+    def forward(self, z: torch.Tensor, targets: torch.Tensor | None = None) -> torch.Tensor:
+        if targets is not None:
+            start = torch.full_like(targets[:, :1], N_TOKENS)
+            inputs = torch.cat([start, targets[:, :-1]], dim=1)
+            return self._run(z, inputs, torch.tanh(self.init(z)).unsqueeze(0))[0]
+        hidden = torch.tanh(self.init(z)).unsqueeze(0)
+        token = torch.full((z.shape[0], 1), N_TOKENS, dtype=torch.long, device=z.device)
+        steps = []
+        for _ in range(WINDOW_STEPS):
+            logits, hidden = self._run(z, token, hidden)
+            steps.append(logits)
+            token = logits.argmax(-1)
+        return torch.cat(steps, dim=1)
+
+    def _run(self, z: torch.Tensor, inputs: torch.Tensor, hidden: torch.Tensor):
+        x = torch.cat([self.embed(inputs), z.unsqueeze(1).expand(-1, inputs.shape[1], -1)], dim=-1)
+        output, hidden = self.gru(x, hidden)
+        return self.out(output), hidden
+
+
+class MelodyVAE(nn.Module):
+    """Encoder, decoder and per-genre prior components (learned means, unit variance)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = Encoder(config)
+        self.decoder = ConvDecoder(config) if config.decoder == "conv" else GRUDecoder(config)
+        self.prior_means = nn.Parameter(torch.randn(config.n_genres, config.latent_size) * 0.5)
+
+    def decode(self, z: torch.Tensor, targets: torch.Tensor | None = None) -> torch.Tensor:
+        """Token logits for latents; ``targets`` teacher-forces an autoregressive decoder."""
+        if isinstance(self.decoder, GRUDecoder):
+            return self.decoder(z, targets)
+        return self.decoder(z)
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        mean, logvar = self.encoder(tokens)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+        return self.decode(z, tokens), mean, logvar, z
+
+
+class EncoderExport(nn.Module):
+    """ONNX face of the encoder: int64 tokens -> (mean, logvar)."""
+
+    def __init__(self, model: MelodyVAE) -> None:
+        super().__init__()
+        self.encoder = model.encoder
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.encoder(tokens)
+
+
+class DecoderExport(nn.Module):
+    """ONNX face of the parallel decoder: latent -> token logits."""
+
+    def __init__(self, model: MelodyVAE) -> None:
+        super().__init__()
+        self.decoder = model.decoder
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
