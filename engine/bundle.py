@@ -59,7 +59,8 @@ class Fader:
 
     def latent_of(self, value: np.ndarray | float) -> np.ndarray:
         """Latent value for an attribute value (clamped to the calibrated range)."""
-        return np.interp(value, self.value_points, self.latent_points)
+        # Flat stretches of the calibration get a tiny slope so the inverse is a function.
+        return np.interp(value, self.value_points + np.arange(len(self.value_points)) * 1e-9, self.latent_points)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ class Bundle:
     def latent_size(self) -> int:
         """Size of the latent vector."""
         return int(self.manifest["latent_size"])
+
+    @property
+    def latent_std(self) -> np.ndarray:
+        """The encoder's standard deviation per dimension, averaged over training data."""
+        return np.asarray(self.manifest["latent_std"], dtype=np.float32)
 
     def file(self, role: str) -> Path:
         """Path of the bundle file with the given role (``encoder``, ``decoder``, ...)."""
@@ -131,7 +137,7 @@ def load_bundle(path: str | Path | None = None, verify: bool = True) -> Bundle:
     version = manifest.get("format_version")
     _require(version == FORMAT_VERSION, path,
              f"format version {version!r} is not supported (this engine reads version {FORMAT_VERSION})")
-    for key in ("name", "tokens", "latent_size", "files", "faders", "genres"):
+    for key in ("name", "tokens", "latent_size", "latent_std", "files", "faders", "genres"):
         _require(key in manifest, path, f"manifest.json lacks {key!r}")
     _require(manifest["tokens"] == token_scheme(), path,
              f"token scheme {manifest['tokens']} does not match this engine's {token_scheme()}")
@@ -144,6 +150,7 @@ def load_bundle(path: str | Path | None = None, verify: bool = True) -> Bundle:
             _require(sha256_of(file_path) == entry["sha256"], path,
                      f"{role} file {entry['path']} is corrupt (sha256 does not match the manifest)")
     latent_size = int(manifest["latent_size"])
+    _require(len(manifest["latent_std"]) == latent_size, path, "latent_std has the wrong size")
     try:
         faders = tuple(_parse_fader(entry, latent_size, path) for entry in manifest["faders"])
         genres = tuple(_parse_genre(entry, latent_size, path) for entry in manifest["genres"])

@@ -38,6 +38,21 @@ class Encoded:
     folded_notes: int
 
 
+def octave_shift(pitches: Sequence[int]) -> int | None:
+    """Semitones (a multiple of 12) that bring all pitches into the model's range, keeping
+    their contour; 0 when they already fit, None when their span is too wide for any shift."""
+    if not len(pitches):
+        return 0
+    low, high = min(pitches), max(pitches)
+    if high - low > PITCH_MAX - PITCH_MIN:
+        return None
+    if low < PITCH_MIN:
+        return 12 * int(np.ceil((PITCH_MIN - low) / 12))
+    if high > PITCH_MAX:
+        return -12 * int(np.ceil((high - PITCH_MAX) / 12))
+    return 0
+
+
 def pitch_to_token(pitch: int) -> int:
     """Token for a MIDI pitch, folding by octaves into the model's range."""
     while pitch < PITCH_MIN:

@@ -18,13 +18,12 @@ import numpy as np
 from tqdm import tqdm
 
 from engine.codec import (
-    PITCH_MAX,
-    PITCH_MIN,
     REST,
     STEPS_PER_BAR,
     STEPS_PER_BEAT,
     WINDOW_STEPS,
     notes_to_tokens,
+    octave_shift,
 )
 
 GENRES = ("folk", "celtic", "chorale")
@@ -128,10 +127,9 @@ def parse_tune(job: TuneJob) -> Tune | str:
     ]
     if not notes:
         return "no notes"
-    low, high = min(n["pitch"] for n in notes), max(n["pitch"] for n in notes)
-    if high - low > PITCH_MAX - PITCH_MIN:
+    shift = octave_shift([n["pitch"] for n in notes])
+    if shift is None:
         return "range too wide"
-    shift = 12 * int(np.ceil((PITCH_MIN - low) / 12)) if low < PITCH_MIN else -12 * int(np.ceil((high - PITCH_MAX) / 12)) if high > PITCH_MAX else 0
     for note in notes:
         note["pitch"] += shift
     end = max(n["start_time"] + n["duration"] for n in notes)

@@ -92,8 +92,16 @@ def check_parity(model: MelodyVAE, bundle_dir: Path, test_tokens: np.ndarray, se
     return report
 
 
+def posterior_std(model: MelodyVAE, train_tokens: np.ndarray) -> list[float]:
+    """Encoder standard deviation per dimension averaged over the training windows (sigma-bar)."""
+    with torch.no_grad():
+        logvar = torch.cat([model.encoder(torch.from_numpy(train_tokens[i : i + 2048]))[1]
+                            for i in range(0, len(train_tokens), 2048)])
+    return torch.exp(0.5 * logvar).mean(0).numpy().round(6).tolist()
+
+
 def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: MelodyVAE, state: dict,
-                   faders: list[dict], corpus: Corpus, parity: dict | None) -> dict:
+                   faders: list[dict], corpus: Corpus, parity: dict | None, latent_std: list[float]) -> dict:
     """Write manifest.json (sha256 of every file, faders, genre priors, training summary)."""
     config = TrainConfig.from_dict(state["train_config"])
     manifest = {
@@ -103,6 +111,7 @@ def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: Melod
         "tokens": token_scheme(),
         "bars": WINDOW_STEPS // token_scheme()["steps_per_bar"],
         "latent_size": model.config.latent_size,
+        "latent_std": latent_std,
         "files": {role: {"path": path, "sha256": sha256_of(out_dir / path)} for role, path in files.items()},
         "faders": faders,
         "genres": [{"name": genre, "mean": model.prior_means[g].detach().numpy().round(6).tolist(), "std": 1.0}
@@ -133,9 +142,10 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
     train_tokens = corpus.windows[corpus.select("train")].astype(np.int64)
     test_tokens = corpus.windows[corpus.select("test")][:128].astype(np.int64)
     faders = calibrate_faders(model, train_tokens)
-    write_manifest(staging, name, files, model, state, faders, corpus, None)
+    latent_std = posterior_std(model, train_tokens)
+    write_manifest(staging, name, files, model, state, faders, corpus, None, latent_std)
     parity = check_parity(model, staging, test_tokens)
-    manifest = write_manifest(staging, name, files, model, state, faders, corpus, parity)
+    manifest = write_manifest(staging, name, files, model, state, faders, corpus, parity, latent_std)
     if (out_dir / "README.md").exists():  # the model card is hand-written; keep it
         shutil.copy2(out_dir / "README.md", staging / "README.md")
     if out_dir.exists():

@@ -1,0 +1,4 @@
+"""``python -m bridge`` is the ``segue`` command."""
+from bridge.cli import main
+
+raise SystemExit(main())

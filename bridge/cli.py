@@ -1,0 +1,217 @@
+"""The ``segue`` command: serve over OSC, or work on MIDI files offline.
+
+Each subcommand is thin: it reads its inputs, calls the engine or the server, and writes
+its output. Errors a musician can cause end in one line on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bridge import __version__
+
+EXIT_USAGE = 2
+DEFAULT_OSC_PORT = 9000
+
+
+class CliError(Exception):
+    """An error to print as one line."""
+
+
+def _engine(args: argparse.Namespace):
+    from engine import Engine
+
+    return Engine(args.bundle)
+
+
+def _check_output(path: Path, inputs: list[Path], force: bool) -> None:
+    if any(path.resolve() == i.resolve() for i in inputs):
+        raise CliError(f"{path}: refusing to overwrite an input file")
+    if path.exists() and not force:
+        raise CliError(f"{path} exists; pass --force to overwrite it")
+
+
+def _write(args: argparse.Namespace, clips, inputs: list[Path], tempo: int, meter: tuple[int, int],
+           warnings: list[str]) -> int:
+    from bridge.midifile import write_clips
+
+    _check_output(args.output, inputs, args.force)
+    write_clips(args.output, clips, tempo, meter)
+    for warning in dict.fromkeys(warnings):
+        print(f"segue: note: {warning}", file=sys.stderr)
+    print(f"wrote {len(clips)} clip{'s' * (len(clips) != 1)} to {args.output}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the OSC server until Ctrl-C or SIGTERM."""
+    from bridge.osc.server import OscServer
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="segue: %(levelname)s %(message)s")
+    engine = _engine(args)
+    try:
+        server = OscServer(engine, args.host, args.osc_port)
+    except OSError as error:
+        raise CliError(f"cannot listen on {args.host}:{args.osc_port}: {error.strerror or error}") from None
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: server.stop())
+    host, port = server.address
+    print(f"Segue {__version__} listening on osc.udp://{host}:{port} with bundle "
+          f"'{engine.bundle.name}' ({engine.bundle.path})", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.shutdown()
+    print("Segue stopped", flush=True)
+    return 0
+
+
+def cmd_interpolate(args: argparse.Namespace) -> int:
+    """Interpolate between two MIDI files."""
+    from bridge.midifile import read_clip
+
+    a, b = read_clip(args.a, args.track), read_clip(args.b, args.track)
+    result = _engine(args).interpolate(a.clip, b.clip, steps=None if args.alpha is not None else args.steps,
+                                       alpha=args.alpha, method=args.method)
+    return _write(args, result.clips, [args.a, args.b], a.tempo, a.meter, result.warnings)
+
+
+def cmd_faders(args: argparse.Namespace) -> int:
+    """Set faders on a MIDI file."""
+    from bridge.midifile import read_clip
+
+    values = {name: getattr(args, name) for name in ("density", "register", "range", "motion")
+              if getattr(args, name) is not None}
+    for item in args.fader:
+        name, _, value = item.partition("=")
+        try:
+            values[name] = float(value)
+        except ValueError:
+            raise CliError(f"--fader takes NAME=VALUE with VALUE in 0..1, got {item!r}") from None
+    if not values:
+        raise CliError("set at least one fader, e.g. --density 0.8")
+    source = read_clip(args.input, args.track)
+    result = _engine(args).faders(source.clip, values)
+    return _write(args, result.clips, [args.input], source.tempo, source.meter, result.warnings)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate new clips."""
+    import mido
+
+    result = _engine(args).generate(variations=args.n, temperature=args.temperature, seed=args.seed,
+                                    genre=args.genre, velocity=args.velocity)
+    return _write(args, result.clips, [], mido.bpm2tempo(args.bpm), (4, 4), result.warnings)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Draw a MIDI file's clip as a piano roll."""
+    from bridge.midifile import read_clip
+    from bridge.render import RenderUnavailable, piano_roll
+
+    source = read_clip(args.input, args.track)
+    _check_output(args.output, [args.input], args.force)
+    try:
+        piano_roll([source.clip], args.output, title=args.input.name)
+    except RenderUnavailable as error:
+        raise CliError(str(error)) from None
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Describe the bundle: faders, genres, metrics."""
+    engine = _engine(args)
+    info = engine.info()
+    manifest = engine.bundle.manifest
+    print(f"bundle   {info['bundle']} ({engine.bundle.path})")
+    print(f"latent   {info['latent_size']} dimensions, {info['bars_per_segment']}-bar segments, "
+          f"pitches {info['pitch_range'][0]}..{info['pitch_range'][1]}")
+    print(f"training {info['training']['steps']} steps, {info['training']['minutes']} minutes")
+    for fader in info["faders"]:
+        print(f"fader    {fader['name']:<9} {fader['range'][0]:.2f} .. {fader['range'][1]:.2f} {fader['unit']}")
+    print(f"genres   {', '.join(info['genres'])}")
+    metrics = manifest.get("metrics") or {}
+    if "reconstruction" in metrics:
+        print(f"metrics  reconstruction accuracy {metrics['reconstruction']['token_accuracy']:.3f}, "
+              f"onset F1 {metrics['reconstruction']['onset_f1']:.3f}")
+    if "interpolation" in metrics:
+        print(f"metrics  monotone interpolations {metrics['interpolation']['monotone_fraction']:.1%}")
+    for name, scores in (metrics.get("faders") or {}).items():
+        if isinstance(scores, dict) and "linearity" in scores:
+            print(f"metrics  {name:<9} linearity {scores['linearity']['mean']:.2f}, consistency "
+                  f"{scores['consistency']['mean']:.2f}, restrictiveness {scores['restrictiveness']['mean']:.2f}")
+    return 0
+
+
+def _unit(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in 0..1, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``segue`` argument parser."""
+    parser = argparse.ArgumentParser(prog="segue", description="Real-time neural MIDI engine.")
+    parser.add_argument("--version", action="version", version=f"segue {__version__}")
+    parser.add_argument("--bundle", type=Path, help="model bundle directory (default: the shipped one)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the engine over OSC")
+    serve.add_argument("--osc-port", type=int, default=DEFAULT_OSC_PORT)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    serve.add_argument("--no-midi", action="store_true", help="serve OSC only, without MIDI ports")
+    serve.add_argument("--verbose", action="store_true", help="log every hello and refused message")
+    serve.set_defaults(func=cmd_serve)
+
+    def file_command(name: str, help_text: str, func, inputs: tuple[str, ...]) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        for item in inputs:
+            sub.add_argument(item, type=Path)
+        sub.add_argument("-o", "--output", type=Path, required=True)
+        sub.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
+        sub.add_argument("--track", help="track name or number to read (default: first melodic track)")
+        sub.set_defaults(func=func)
+        return sub
+
+    interpolate = file_command("interpolate", "interpolate between two MIDI files", cmd_interpolate, ("a", "b"))
+    interpolate.add_argument("--steps", type=int, default=5)
+    interpolate.add_argument("--alpha", type=_unit, help="one clip at this mix instead of --steps")
+    interpolate.add_argument("--method", choices=("linear", "slerp"), default="linear")
+
+    faders = file_command("faders", "move faders on a MIDI file", cmd_faders, ("input",))
+    for name in ("density", "register", "range", "motion"):
+        faders.add_argument(f"--{name}", type=_unit, metavar="0..1")
+    faders.add_argument("--fader", action="append", default=[], metavar="NAME=VALUE", help="any other fader")
+
+    generate = file_command("generate", "generate new 4-bar clips", cmd_generate, ())
+    generate.add_argument("-n", type=int, default=1, help="how many clips")
+    generate.add_argument("--genre")
+    generate.add_argument("--temperature", type=float, default=1.0)
+    generate.add_argument("--seed", type=int)
+    generate.add_argument("--velocity", type=int, default=100)
+    generate.add_argument("--bpm", type=float, default=120.0)
+
+    file_command("render", "draw a MIDI file as a piano roll (PNG)", cmd_render, ("input",))
+
+    info = commands.add_parser("info", help="show the bundle, faders, genres and metrics")
+    info.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``segue`` console script."""
+    from bridge.midifile import MidiFileError
+    from engine import BundleError, ClipError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, MidiFileError, BundleError, ClipError) as error:
+        print(f"segue: error: {error}", file=sys.stderr)
+        return EXIT_USAGE

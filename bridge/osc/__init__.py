@@ -1,0 +1,1 @@
+"""OSC protocol v1 and its UDP server."""

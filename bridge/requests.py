@@ -1,0 +1,120 @@
+"""Protocol requests (JSON objects) -> engine calls -> JSON-ready results.
+
+Shared by the OSC server and anything else that speaks the protocol's JSON, so a clip is
+parsed in exactly one place.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from engine import ClipError, Engine, Result, parse_clip
+from engine.clip import LimitError
+
+OpHandler = Callable[[Engine, dict], dict]
+
+
+def _field(payload: dict, name: str, kinds: tuple[type, ...], default: Any = ..., what: str = "") -> Any:
+    if name not in payload:
+        if default is ...:
+            raise ClipError(f"request lacks {name!r}")
+        return default
+    value = payload[name]
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ClipError(f"{name} must be {what or names}, got {value!r}")
+    return value
+
+
+def _int(payload: dict, name: str, default: Any = ...) -> Any:
+    return _field(payload, name, (int,), default, "a whole number")
+
+
+def _float(payload: dict, name: str, default: Any = ..., low: float | None = None, high: float | None = None) -> Any:
+    if name not in payload:
+        return _field(payload, name, (int, float), default)
+    value = float(_field(payload, name, (int, float), default, "a number"))
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ClipError(f"{name} must be in {low:g}..{high:g}, got {value:g}")
+    return value
+
+
+def _seed(payload: dict) -> int | None:
+    seed = _field(payload, "seed", (int,), None, "a whole number")
+    if seed is not None and seed < 0:
+        raise ClipError("seed must not be negative")
+    return seed
+
+
+def _clips(result: Result) -> dict:
+    return {"clips": [clip.to_dict() for clip in result.clips], "warnings": result.warnings}
+
+
+def op_info(engine: Engine, payload: dict) -> dict:
+    """``info``: bundle summary, ops and limits."""
+    from bridge.osc.protocol import MAX_DATAGRAM_BYTES, MAX_REQUEST_BYTES, OPS
+    from engine.clip import MAX_BEATS, MAX_NOTES
+    from engine.ops import MAX_INTERPOLATION_STEPS, MAX_VARIATIONS
+
+    return {**engine.info(), "ops": list(OPS), "limits": {
+        "datagram_bytes": MAX_DATAGRAM_BYTES, "request_bytes": MAX_REQUEST_BYTES, "notes": MAX_NOTES,
+        "beats": MAX_BEATS, "variations": MAX_VARIATIONS, "interpolation_steps": MAX_INTERPOLATION_STEPS}}
+
+
+def op_encode(engine: Engine, payload: dict) -> dict:
+    """``encode {"clip"}`` -> ``{"z": [[...] per 4-bar segment]}``."""
+    z, warnings = engine.encode(parse_clip(_field(payload, "clip", (dict,))))
+    return {"z": np.round(z, 6).tolist(), "warnings": warnings}
+
+
+def op_decode(engine: Engine, payload: dict) -> dict:
+    """``decode {"z", "length"?, "temperature"?, "seed"?}`` -> ``{"clip"}``."""
+    z = _field(payload, "z", (list,), what="a list of numbers (or of lists, one per segment)")
+    try:
+        array = np.asarray(z, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ClipError("z must be a list of numbers (or of lists, one per segment)") from None
+    if array.ndim not in (1, 2) or not np.isfinite(array).all():
+        raise ClipError("z must be a list of finite numbers (or of lists, one per segment)")
+    if array.ndim == 2 and len(array) > 16:
+        raise LimitError(f"z has {len(array)} segments; the limit is 16")
+    clip = engine.decode(array, length=_float(payload, "length", None, 0.25, 256.0),
+                         temperature=_float(payload, "temperature", 0.0, 0.0, 2.0), seed=_seed(payload),
+                         velocity=int(_float(payload, "velocity", 100, 1, 127)))
+    return {"clip": clip.to_dict()}
+
+
+def op_interpolate(engine: Engine, payload: dict) -> dict:
+    """``interpolate {"a", "b", "steps" | "alpha", "method"?}`` -> ``{"clips"}``."""
+    a = parse_clip(_field(payload, "a", (dict,)), "a")
+    b = parse_clip(_field(payload, "b", (dict,)), "b")
+    steps = _int(payload, "steps", None)
+    alpha = _float(payload, "alpha", None, 0.0, 1.0)
+    if steps is None and alpha is None:
+        steps = 5
+    if steps is not None and alpha is not None:
+        raise ClipError("give either steps or alpha, not both")
+    method = _field(payload, "method", (str,), "linear")
+    return _clips(engine.interpolate(a, b, steps=steps, alpha=alpha, method=method))
+
+
+def op_faders(engine: Engine, payload: dict) -> dict:
+    """``faders {"clip", "faders": {name: 0..1}}`` -> ``{"clip"}``."""
+    faders = _field(payload, "faders", (dict,), what="an object of fader names to 0..1")
+    result = engine.faders(parse_clip(_field(payload, "clip", (dict,))), faders)
+    return {"clip": result.clips[0].to_dict(), "warnings": result.warnings}
+
+
+def op_generate(engine: Engine, payload: dict) -> dict:
+    """``generate {"variations"?, "temperature"?, "seed"?, "faders"?, "genre"?}`` -> ``{"clips"}``."""
+    return _clips(engine.generate(
+        variations=_int(payload, "variations", 1), temperature=_float(payload, "temperature", 1.0, 0.0, 2.0),
+        seed=_seed(payload), faders=_field(payload, "faders", (dict,), {}, "an object of fader names to 0..1"), genre=_field(payload, "genre", (str,), None),
+        velocity=int(_float(payload, "velocity", 100, 1, 127))))
+
+
+HANDLERS: dict[str, OpHandler] = {
+    "info": op_info, "encode": op_encode, "decode": op_decode,
+    "interpolate": op_interpolate, "faders": op_faders, "generate": op_generate,
+}

@@ -1,0 +1,86 @@
+"""Session defaults set by /segue/param/<name>, so plain controllers can drive Segue
+without JSON. A request's own fields always win over the session's."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from engine.clip import ClipError
+
+_NUMERIC = {  # name: (low, high, whole number)
+    "temperature": (0.0, 2.0, False),
+    "alpha": (0.0, 1.0, False),
+    "steps": (2, 33, True),
+    "variations": (1, 16, True),
+    "seed": (0, 2**31 - 1, True),
+    "velocity": (1, 127, True),
+}
+_TEXT = {"method": ("linear", "slerp")}
+# Which defaults each op takes.
+_APPLIES = {
+    "decode": ("temperature", "seed", "velocity"),
+    "interpolate": ("method",),
+    "generate": ("temperature", "seed", "variations", "velocity", "genre"),
+}
+
+
+class Session:
+    """Thread-safe parameter store shared by every client of one server."""
+
+    def __init__(self, fader_names: list[str], genre_names: list[str]) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, Any] = {}
+        self._fader_names = set(fader_names)
+        self._genre_names = set(genre_names)
+
+    def set(self, name: str, value: Any) -> None:
+        """Validate and store one parameter; raises ClipError with a clear message."""
+        if name in self._fader_names or name in ("alpha", "temperature"):
+            low, high = (0.0, 1.0) if name != "temperature" else _NUMERIC["temperature"][:2]
+            value = _number(name, value, low, high, whole=False)
+        elif name in _NUMERIC:
+            low, high, whole = _NUMERIC[name]
+            value = _number(name, value, low, high, whole)
+        elif name in _TEXT or name == "genre":
+            allowed = _TEXT.get(name) or tuple(sorted(self._genre_names))
+            if value not in allowed:
+                raise ClipError(f"param {name} must be one of {', '.join(allowed)}, got {value!r}")
+        else:
+            known = sorted(set(_NUMERIC) | set(_TEXT) | {"genre"} | self._fader_names)
+            raise ClipError(f"unknown param {name!r}; params are {', '.join(known)}")
+        with self._lock:
+            self._values[name] = value
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of every parameter set so far."""
+        with self._lock:
+            return dict(self._values)
+
+    def apply(self, op: str, payload: dict) -> dict:
+        """The payload with session defaults filled in where the request is silent."""
+        values = self.snapshot()
+        merged = dict(payload)
+        for name in _APPLIES.get(op, ()):
+            if name in values:
+                merged.setdefault(name, values[name])
+        if op == "interpolate" and "steps" not in merged and "alpha" not in merged:
+            if "alpha" in values:
+                merged["alpha"] = values["alpha"]
+            elif "steps" in values:
+                merged["steps"] = values["steps"]
+        if op in ("faders", "generate"):
+            session_faders = {k: v for k, v in values.items() if k in self._fader_names}
+            request_faders = payload.get("faders", {})
+            if session_faders and isinstance(request_faders, dict):
+                merged["faders"] = {**session_faders, **request_faders}
+        return merged
+
+
+def _number(name: str, value: Any, low: float, high: float, whole: bool) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ClipError(f"param {name} must be a number, got {value!r}")
+    if whole:
+        value = int(round(value))
+    if not low <= value <= high:
+        raise ClipError(f"param {name} must be in {low}..{high}, got {value!r}")
+    return value

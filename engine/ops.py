@@ -1,0 +1,194 @@
+"""The musical operations, on clips, through the latent model.
+
+Every operation is deterministic for a given seed. Results keep the input's dynamics: a
+note that starts where an input note started takes that note's velocity; any other note
+takes the input's mean velocity. Generated clips use the ``velocity`` argument.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from . import codec
+from .bundle import Bundle, load_bundle
+from .clip import Clip, ClipError, LimitError, Note
+from .latent import LatentModel
+
+MAX_VARIATIONS = 16
+MAX_INTERPOLATION_STEPS = 33
+
+
+@dataclass
+class Result:
+    """Clips an operation produced, with warnings for the musician."""
+
+    clips: list[Clip]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A clip on the model's grid: segment tokens, source note per step, octave shift."""
+
+    clip: Clip
+    tokens: np.ndarray
+    source: np.ndarray
+    shift: int
+
+
+def slerp(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
+    """Spherical interpolation between latent vectors (linear when they are parallel)."""
+    na, nb = np.linalg.norm(a, axis=-1, keepdims=True), np.linalg.norm(b, axis=-1, keepdims=True)
+    cos = np.clip(np.sum(a * b, axis=-1, keepdims=True) / np.maximum(na * nb, 1e-12), -1.0, 1.0)
+    omega = np.arccos(cos)
+    sin = np.sin(omega)
+    safe = sin > 1e-6
+    wa = np.where(safe, np.sin((1 - alpha) * omega) / np.where(safe, sin, 1), 1 - alpha)
+    wb = np.where(safe, np.sin(alpha * omega) / np.where(safe, sin, 1), alpha)
+    return wa * a + wb * b
+
+
+def _check_unit(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+        raise ClipError(f"{what} must be a number in 0..1, got {value!r}")
+    return float(value)
+
+
+class Engine:
+    """A loaded bundle and the operations musicians call."""
+
+    def __init__(self, bundle: Bundle | str | None = None, threads: int = 1) -> None:
+        self.bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
+        self.model = LatentModel(self.bundle, threads=threads)
+        self.faders_by_name = {fader.name: fader for fader in self.bundle.faders}
+        self.genres_by_name = {genre.name: genre for genre in self.bundle.genres}
+
+    # -- clip <-> grid -----------------------------------------------------------------
+    def _prepare(self, clip: Clip, warnings: list[str]) -> _Prepared:
+        pitches = [n.pitch for n in clip.notes]
+        shift = codec.octave_shift(pitches)
+        if shift is None:
+            warnings.append("the clip spans more than the model's 4 octaves; notes outside were folded by octaves")
+            shift = 0
+        elif shift:
+            warnings.append(f"the clip was moved {shift:+d} semitones into the model's range and moved back after")
+        notes = [{**n.to_dict(), "pitch": n.pitch + shift} for n in clip.notes]
+        encoded = codec.notes_to_tokens(notes, codec.steps_for_length(clip.length))
+        if encoded.dropped_notes:
+            warnings.append(f"polyphonic input reduced to its top line ({encoded.dropped_notes} notes left out)")
+        return _Prepared(clip, codec.segments(encoded.tokens), encoded.source, shift)
+
+    def _to_clip(self, tokens: np.ndarray, length: float, shift: int = 0,
+                 like: Sequence[_Prepared] = (), velocity: int | None = None) -> Clip:
+        tokens = codec.normalise_tokens(tokens.reshape(-1))[: int(round(length * codec.STEPS_PER_BEAT))]
+        notes = []
+        for note in codec.tokens_to_notes(tokens):
+            step = int(round(note["start_time"] * codec.STEPS_PER_BEAT))
+            pitch = int(np.clip(note["pitch"] - shift, 0, 127))
+            duration = min(note["duration"], length - note["start_time"])
+            notes.append(Note(pitch, note["start_time"], duration, self._velocity_at(step, like, velocity)))
+        return Clip(length, tuple(notes))
+
+    @staticmethod
+    def _velocity_at(step: int, like: Sequence[_Prepared], velocity: int | None) -> int:
+        for prepared in like:
+            if step < len(prepared.source) and prepared.source[step] >= 0:
+                return prepared.clip.notes[prepared.source[step]].velocity
+        if velocity is not None or not like:
+            return int(velocity if velocity is not None else 100)
+        return int(round(np.mean([p.clip.mean_velocity for p in like])))
+
+    # -- operations --------------------------------------------------------------------
+    def info(self) -> dict:
+        """A summary of the bundle: faders, genres, ops, limits, metrics headline."""
+        manifest = self.bundle.manifest
+        return {
+            "bundle": self.bundle.name,
+            "latent_size": self.bundle.latent_size,
+            "bars_per_segment": codec.BARS_PER_WINDOW,
+            "pitch_range": [codec.PITCH_MIN, codec.PITCH_MAX],
+            "faders": [{"name": f.name, "unit": f.unit, "range": [float(f.value_points[0]), float(f.value_points[-1])]}
+                       for f in self.bundle.faders],
+            "genres": [g.name for g in self.bundle.genres],
+            "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
+        }
+
+    def encode(self, clip: Clip) -> tuple[np.ndarray, list[str]]:
+        """Posterior means, one row per 4-bar segment."""
+        warnings: list[str] = []
+        prepared = self._prepare(clip, warnings)
+        return self.model.encode(prepared.tokens)[0], warnings
+
+    def decode(self, z: np.ndarray, length: float | None = None, temperature: float = 0.0,
+               seed: int | None = None, velocity: int = 100) -> Clip:
+        """Decode latents (one row per segment). Temperature adds latent noise scaled by the
+        encoder's typical spread, so variations stay near z and always decode cleanly."""
+        z = np.atleast_2d(np.asarray(z, dtype=np.float32))
+        if z.shape[1] != self.bundle.latent_size:
+            raise ClipError(f"z must have {self.bundle.latent_size} values per segment, got {z.shape[1]}")
+        if temperature > 0:
+            noise = np.random.default_rng(seed).standard_normal(z.shape).astype(np.float32)
+            z = z + temperature * self.bundle.latent_std * noise
+        full = len(z) * codec.WINDOW_STEPS / codec.STEPS_PER_BEAT
+        length = full if length is None else min(float(length), full)
+        return self._to_clip(self.model.decode(z), length, velocity=velocity)
+
+    def interpolate(self, a: Clip, b: Clip, steps: int | None = None, alpha: float | None = None,
+                    method: str = "linear") -> Result:
+        """Clips from A to B: ``steps`` of them including both ends, or one at ``alpha``."""
+        if (steps is None) == (alpha is None):
+            raise ClipError("give either steps or alpha")
+        if method not in ("linear", "slerp"):
+            raise ClipError(f"method must be 'linear' or 'slerp', got {method!r}")
+        if steps is not None and not 2 <= steps <= MAX_INTERPOLATION_STEPS:
+            raise LimitError(f"steps must be 2..{MAX_INTERPOLATION_STEPS}, got {steps}")
+        alphas = np.linspace(0, 1, steps) if steps is not None else [_check_unit(alpha, "alpha")]
+        warnings: list[str] = []
+        pa, pb = self._prepare(a, warnings), self._prepare(b, warnings)
+        za, zb = self.model.encode(pa.tokens)[0], self.model.encode(pb.tokens)[0]
+        segments = max(len(za), len(zb))
+        za, zb = np.resize(za, (segments, za.shape[1])), np.resize(zb, (segments, zb.shape[1]))
+        clips = []
+        for value in alphas:
+            z = slerp(za, zb, value) if method == "slerp" else (1 - value) * za + value * zb
+            like = (pa, pb) if value < 0.5 else (pb, pa)
+            shift = pa.shift if value < 0.5 else pb.shift
+            clips.append(self._to_clip(self.model.decode(z), max(a.length, b.length), shift, like))
+        return Result(clips, warnings)
+
+    def _set_faders(self, z: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
+        z = z.copy()
+        for name, value in values.items():
+            if name not in self.faders_by_name:
+                raise ClipError(f"unknown fader {name!r}; this bundle has {sorted(self.faders_by_name)}")
+            fader = self.faders_by_name[name]
+            target = fader.value_points[0] + _check_unit(value, f"fader {name}") * (
+                fader.value_points[-1] - fader.value_points[0])
+            z[:, fader.index] = fader.latent_of(target)
+        return z
+
+    def faders(self, clip: Clip, values: Mapping[str, float]) -> Result:
+        """The clip with some faders set (0..1 spans each fader's calibrated range)."""
+        warnings: list[str] = []
+        prepared = self._prepare(clip, warnings)
+        z = self._set_faders(self.model.encode(prepared.tokens)[0], values)
+        return Result([self._to_clip(self.model.decode(z), clip.length, prepared.shift, (prepared,))], warnings)
+
+    def generate(self, variations: int = 1, temperature: float = 1.0, seed: int | None = None,
+                 faders: Mapping[str, float] | None = None, genre: str | None = None, velocity: int = 100) -> Result:
+        """New 4-bar clips sampled from the genre prior (a random genre each when none is given)."""
+        if not 1 <= variations <= MAX_VARIATIONS:
+            raise LimitError(f"variations must be 1..{MAX_VARIATIONS}, got {variations}")
+        if genre is not None and genre not in self.genres_by_name:
+            raise ClipError(f"unknown genre {genre!r}; this bundle has {sorted(self.genres_by_name)}")
+        rng = np.random.default_rng(seed)
+        genres = self.bundle.genres
+        chosen = [self.genres_by_name[genre]] * variations if genre else [genres[i] for i in rng.integers(0, len(genres), variations)]
+        noise = rng.standard_normal((variations, self.bundle.latent_size)).astype(np.float32)
+        z = np.stack([g.mean for g in chosen]) + temperature * np.stack([g.std for g in chosen]) * noise
+        z = self._set_faders(z, faders or {})
+        tokens = self.model.decode(z)
+        length = codec.WINDOW_STEPS / codec.STEPS_PER_BEAT
+        return Result([self._to_clip(row, length, velocity=velocity) for row in tokens])

@@ -1,0 +1,96 @@
+"""The offline CLI on MIDI files the tests write themselves."""
+import subprocess
+import sys
+
+import mido
+import pytest
+
+from bridge.cli import main
+from bridge.midifile import read_clip, write_clips
+from engine import parse_clip
+
+
+def write_melody(path, pitch0=60, tempo=400_000, meter=(4, 4), drums_first=False):
+    midi = mido.MidiFile(type=1)
+    meta = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=tempo),
+                           mido.MetaMessage("time_signature", numerator=meter[0], denominator=meter[1])])
+    midi.tracks.append(meta)
+    if drums_first:
+        midi.tracks.append(mido.MidiTrack([mido.Message("note_on", channel=9, note=36, velocity=100),
+                                           mido.Message("note_off", channel=9, note=36, time=240)]))
+    track = mido.MidiTrack([mido.MetaMessage("track_name", name="lead")])
+    for i in range(16):
+        track.append(mido.Message("note_on", note=pitch0 + (i * 3) % 12, velocity=60 + i * 3, time=0))
+        track.append(mido.Message("note_off", note=pitch0 + (i * 3) % 12, velocity=0, time=480))
+    midi.tracks.append(track)
+    midi.save(str(path))
+    return path
+
+
+def test_read_takes_the_first_melodic_track_tempo_and_meter(tmp_path):
+    source = read_clip(write_melody(tmp_path / "a.mid", tempo=400_000, meter=(2, 4), drums_first=True))
+    assert source.tempo == 400_000 and source.meter == (2, 4) and source.track_name == "lead"
+    assert len(source.clip.notes) == 16 and source.clip.notes[1].velocity == 63
+    assert source.clip.length == 16.0
+
+
+def test_write_then_read_round_trips_notes(tmp_path):
+    clip = parse_clip({"length": 8, "notes": [{"pitch": 64, "start_time": 0.5, "duration": 1.25, "velocity": 77}]})
+    write_clips(tmp_path / "out.mid", [clip, clip])
+    back = read_clip(tmp_path / "out.mid").clip
+    assert [(n.pitch, n.start_time, n.duration, n.velocity) for n in back.notes] == [
+        (64, 0.5, 1.25, 77), (64, 8.5, 1.25, 77)]
+
+
+def test_interpolate_faders_generate_render_info(tmp_path, tiny_bundle, capsys):
+    a, b = write_melody(tmp_path / "a.mid"), write_melody(tmp_path / "b.mid", pitch0=67)
+    bundle = ["--bundle", str(tiny_bundle)]
+    assert main(bundle + ["interpolate", str(a), str(b), "--steps", "3", "-o", str(tmp_path / "i.mid")]) == 0
+    assert read_clip(tmp_path / "i.mid").tempo == 400_000
+    assert main(bundle + ["faders", str(a), "--density", "0.8", "--fader", "motion=0.1",
+                          "-o", str(tmp_path / "f.mid")]) == 0
+    assert main(bundle + ["generate", "--genre", "folk", "-n", "2", "--seed", "1", "-o", str(tmp_path / "g.mid")]) == 0
+    assert main(bundle + ["render", str(a), "-o", str(tmp_path / "roll.png")]) == 0
+    assert (tmp_path / "roll.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(bundle + ["info"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote 3 clips" in out and "fader    density" in out
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p / "missing.mid", "no such file"),
+    (lambda p: (p / "text.mid").write_text("hello") and p / "text.mid", "not a readable MIDI file"),
+    (lambda p: _empty_midi(p / "empty.mid"), "no track with notes"),
+])
+def test_bad_inputs_give_one_line_and_exit_2(tmp_path, tiny_bundle, make, message):
+    path = make(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "bridge", "--bundle", str(tiny_bundle), "faders", str(path),
+                             "--density", "0.5", "-o", str(tmp_path / "out.mid")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def _empty_midi(path):
+    midi = mido.MidiFile(type=1)
+    midi.tracks.append(mido.MidiTrack([mido.MetaMessage("track_name", name="nothing")]))
+    midi.save(str(path))
+    return path
+
+
+def test_outputs_never_overwrite_without_force(tmp_path, tiny_bundle, capsys):
+    a = write_melody(tmp_path / "a.mid")
+    before = a.read_bytes()
+    assert main(["--bundle", str(tiny_bundle), "faders", str(a), "--density", "0.5", "-o", str(a), "--force"]) == 2
+    assert a.read_bytes() == before
+    out = tmp_path / "out.mid"
+    out.write_bytes(b"mine")
+    assert main(["--bundle", str(tiny_bundle), "faders", str(a), "--density", "0.5", "-o", str(out)]) == 2
+    assert out.read_bytes() == b"mine"
+    assert "pass --force" in capsys.readouterr().err
+
+
+def test_unknown_track_lists_the_tracks(tmp_path, tiny_bundle, capsys):
+    a = write_melody(tmp_path / "a.mid")
+    assert main(["--bundle", str(tiny_bundle), "faders", str(a), "--track", "bass", "--density", "0.5",
+                 "-o", str(tmp_path / "o.mid")]) == 2
+    assert "tracks are 0:(unnamed), 1:lead" in capsys.readouterr().err
