@@ -151,16 +151,13 @@ def tokens_to_notes(
 
 def normalise_tokens(tokens: np.ndarray) -> np.ndarray:
     """Replace holds that follow a rest (or open a sequence) by rests, along the last axis."""
-    tokens = np.array(tokens, dtype=np.int64, copy=True)
-    flat = tokens.reshape(-1, tokens.shape[-1])
-    for row in flat:
-        sounding = False
-        for step, token in enumerate(row):
-            if token == HOLD and not sounding:
-                row[step] = REST
-            elif token != HOLD:
-                sounding = token >= PITCH_OFFSET
-    return flat.reshape(tokens.shape)
+    tokens = np.asarray(tokens, dtype=np.int64)
+    steps = np.arange(tokens.shape[-1])
+    # For every step, the index of the latest token that is not a hold (or -1).
+    anchor = np.maximum.accumulate(np.where(tokens != HOLD, steps, -1), axis=-1)
+    anchored = np.take_along_axis(tokens, np.maximum(anchor, 0), axis=-1)
+    orphan = (tokens == HOLD) & ((anchor < 0) | (anchored < PITCH_OFFSET))
+    return np.where(orphan, REST, tokens)
 
 
 def segments(tokens: np.ndarray) -> np.ndarray:

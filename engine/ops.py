@@ -150,12 +150,13 @@ class Engine:
         za, zb = self.model.encode(pa.tokens)[0], self.model.encode(pb.tokens)[0]
         segments = max(len(za), len(zb))
         za, zb = np.resize(za, (segments, za.shape[1])), np.resize(zb, (segments, zb.shape[1]))
+        z = np.concatenate([slerp(za, zb, value) if method == "slerp" else (1 - value) * za + value * zb
+                            for value in alphas])
+        tokens = self.model.decode(z).reshape(len(alphas), -1)  # one call for every step
         clips = []
-        for value in alphas:
-            z = slerp(za, zb, value) if method == "slerp" else (1 - value) * za + value * zb
-            like = (pa, pb) if value < 0.5 else (pb, pa)
-            shift = pa.shift if value < 0.5 else pb.shift
-            clips.append(self._to_clip(self.model.decode(z), max(a.length, b.length), shift, like))
+        for value, row in zip(alphas, tokens):
+            like, shift = ((pa, pb), pa.shift) if value < 0.5 else ((pb, pa), pb.shift)
+            clips.append(self._to_clip(row, max(a.length, b.length), shift, like))
         return Result(clips, warnings)
 
     def _set_faders(self, z: np.ndarray, values: Mapping[str, float]) -> np.ndarray:

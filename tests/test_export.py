@@ -67,3 +67,14 @@ def test_manifest_is_plain_json_with_checksums(tiny_bundle):
     manifest = json.loads((tiny_bundle / "manifest.json").read_text())
     assert set(manifest["files"]) == {"encoder", "decoder"}
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"].values())
+
+
+def test_eager_model_rebuilt_from_the_bundle_matches_onnx(tiny_bundle):
+    from training.export import torch_model_from_bundle
+
+    model = torch_model_from_bundle(tiny_bundle)
+    latent = LatentModel(load_bundle(tiny_bundle))
+    z = np.random.default_rng(1).standard_normal((16, latent.latent_size)).astype(np.float32)
+    with torch.no_grad():
+        eager = model.decode(torch.from_numpy(z)).numpy()
+    assert np.abs(eager - latent.decode_logits(z)).max() < 1e-3

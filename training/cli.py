@@ -48,7 +48,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         backend = BundleBackend(args.bundle)
         out = args.out or args.bundle / "eval"
-        log = args.log
+        log = args.log or args.bundle / "training_log.jsonl"
     results = evaluate(backend, corpus, out, seeds=args.seeds, quick=args.quick, log_path=log)
     if args.checkpoint is None and not args.quick:
         manifest_path = args.bundle / "manifest.json"

@@ -44,10 +44,10 @@ def export_onnx(model: MelodyVAE, out_dir: Path) -> dict[str, str]:
     tokens = torch.zeros(2, WINDOW_STEPS, dtype=torch.long)
     z = torch.zeros(2, model.config.latent_size)
     torch.onnx.export(EncoderExport(model).eval(), (tokens,), out_dir / "encoder.onnx", input_names=["tokens"],
-                      output_names=["mean", "logvar"], opset_version=OPSET, dynamo=False,
+                      output_names=["mean", "logvar"], opset_version=OPSET, dynamo=False, do_constant_folding=False,
                       dynamic_axes={"tokens": {0: "batch"}, "mean": {0: "batch"}, "logvar": {0: "batch"}})
     torch.onnx.export(DecoderExport(model).eval(), (z,), out_dir / "decoder.onnx", input_names=["z"],
-                      output_names=["logits"], opset_version=OPSET, dynamo=False,
+                      output_names=["logits"], opset_version=OPSET, dynamo=False, do_constant_folding=False,
                       dynamic_axes={"z": {0: "batch"}, "logits": {0: "batch"}})
     return {"encoder": "encoder.onnx", "decoder": "decoder.onnx"}
 
@@ -129,6 +129,25 @@ def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: Melod
     return manifest
 
 
+def torch_model_from_bundle(bundle_dir: Path) -> MelodyVAE:
+    """Rebuild the eager PyTorch model from a bundle's ONNX weights (exported unfolded, so
+    every initializer keeps its state-dict name); used to compare ONNX with eager PyTorch."""
+    import onnx
+    from onnx import numpy_helper
+
+    bundle = load_bundle(bundle_dir)
+    config = TrainConfig.from_dict(bundle.manifest["training"]["config"])
+    model = MelodyVAE(config.model)
+    state = {"prior_means": torch.from_numpy(np.stack([g.mean for g in bundle.genres]))}
+    for role in ("encoder", "decoder"):
+        for initializer in onnx.load(str(bundle.file(role))).graph.initializer:
+            state[initializer.name] = torch.from_numpy(numpy_helper.to_array(initializer).copy())
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or any(not name.endswith("num_batches_tracked") for name in missing):
+        raise ValueError(f"bundle weights do not fit the model: missing {missing}, unexpected {unexpected}")
+    return model.eval()
+
+
 def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) -> dict:
     """Export a checkpoint into a fresh bundle directory and verify it against PyTorch.
 
@@ -139,6 +158,10 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     files = export_onnx(model, staging)
+    log = checkpoint.parent / "log.jsonl"
+    if log.exists():  # shipped so anyone can redraw the loss curves
+        shutil.copy2(log, staging / "training_log.jsonl")
+        files["training_log"] = "training_log.jsonl"
     train_tokens = corpus.windows[corpus.select("train")].astype(np.int64)
     test_tokens = corpus.windows[corpus.select("test")][:128].astype(np.int64)
     faders = calibrate_faders(model, train_tokens)
@@ -146,8 +169,6 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
     write_manifest(staging, name, files, model, state, faders, corpus, None, latent_std)
     parity = check_parity(model, staging, test_tokens)
     manifest = write_manifest(staging, name, files, model, state, faders, corpus, parity, latent_std)
-    if (out_dir / "README.md").exists():  # the model card is hand-written; keep it
-        shutil.copy2(out_dir / "README.md", staging / "README.md")
     if out_dir.exists():
         shutil.rmtree(out_dir)
     staging.rename(out_dir)

@@ -1,0 +1,241 @@
+"""OSC round-trip latency per op, cold start to first pong, ONNX vs eager PyTorch, and
+ONNX Runtime session settings. Prints a markdown report; ``--write`` puts it into
+docs/performance.md between its markers.
+
+    python benchmarks/latency.py                  # default bundle, 300 requests per op
+    python benchmarks/latency.py --write docs/performance.md
+
+The PyTorch comparison needs the `train` extra (torch); without it that table is skipped.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bridge.osc.protocol import build, parse_datagram  # noqa: E402
+from bridge.requests import HANDLERS  # noqa: E402
+from engine import Engine  # noqa: E402
+from engine.bundle import DEFAULT_BUNDLE  # noqa: E402
+
+START, END = "<!-- latency:start -->", "<!-- latency:end -->"
+
+
+def four_bar_clip(seed: int) -> dict:
+    """A 4-bar melody of mixed note lengths."""
+    rng = np.random.default_rng(seed)
+    notes, beat = [], 0.0
+    while beat < 16:
+        length = float(rng.choice([0.25, 0.5, 0.5, 1.0]))
+        notes.append({"pitch": int(rng.integers(60, 80)), "start_time": beat, "duration": length,
+                      "velocity": int(rng.integers(60, 110))})
+        beat += length
+    return {"length": 16, "notes": [n for n in notes if n["start_time"] < 16]}
+
+
+def requests() -> dict[str, dict]:
+    """One representative request per op, on 4-bar clips."""
+    a, b = four_bar_clip(1), four_bar_clip(2)
+    return {
+        "info": {},
+        "encode": {"clip": a},
+        "decode": {"z": [0.0] * 128, "temperature": 0.5, "seed": 1},
+        "interpolate": {"a": a, "b": b, "steps": 5},
+        "faders": {"clip": a, "faders": {"density": 0.8, "register": 0.3}},
+        "generate": {"variations": 4, "seed": 3, "genre": "folk"},
+    }
+
+
+def start_server(bundle: Path) -> tuple[subprocess.Popen, int, float]:
+    """Start a server; return it, its port, and seconds from launch to the first pong."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client.settimeout(0.005)
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "bridge", "--bundle", str(bundle), "serve",
+                                "--osc-port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - started < 30:
+            client.sendto(build("/segue/ping", 1), ("127.0.0.1", port))
+            try:
+                client.recvfrom(65536)
+                return process, port, time.perf_counter() - started
+            except (socket.timeout, ConnectionRefusedError):
+                continue
+        raise RuntimeError("the server did not answer within 30 s")
+    finally:
+        client.close()
+
+
+def round_trips(port: int, op: str, payload: dict, count: int, warmup: int) -> np.ndarray:
+    """Milliseconds per request/reply, sequential, after a warm-up."""
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client.settimeout(5)
+    text = json.dumps(payload)
+    times = []
+    for i in range(warmup + count):
+        datagram = build(f"/segue/{op}", i, text)
+        begin = time.perf_counter()
+        client.sendto(datagram, ("127.0.0.1", port))
+        reply, _ = client.recvfrom(65536)
+        elapsed = time.perf_counter() - begin
+        address, _ = parse_datagram(reply)[0]
+        if address != "/segue/result":
+            raise RuntimeError(f"{op} failed: {parse_datagram(reply)[0]}")
+        if i >= warmup:
+            times.append(elapsed * 1000)
+    client.close()
+    return np.array(times)
+
+
+def in_process(engine: Engine, op: str, payload: dict, count: int) -> float:
+    """Median milliseconds of one op called directly on the engine."""
+    for _ in range(5):
+        HANDLERS[op](engine, payload)
+    times = []
+    for _ in range(count):
+        begin = time.perf_counter()
+        HANDLERS[op](engine, payload)
+        times.append(time.perf_counter() - begin)
+    return float(np.median(times) * 1000)
+
+
+class EagerLatent:
+    """The engine's latent-model interface on eager PyTorch, same weights as the bundle."""
+
+    def __init__(self, model, latent_size: int) -> None:
+        import torch
+
+        self.torch, self.model, self.latent_size = torch, model, latent_size
+
+    def encode(self, tokens):
+        with self.torch.no_grad():
+            mean, logvar = self.model.encoder(self.torch.from_numpy(np.asarray(tokens, dtype=np.int64).reshape(-1, 64)))
+        return mean.numpy(), logvar.numpy()
+
+    def decode_logits(self, z):
+        with self.torch.no_grad():
+            return self.model.decode(self.torch.from_numpy(np.asarray(z, dtype=np.float32).reshape(-1, self.latent_size))).numpy()
+
+    def decode(self, z, temperature=0.0, rng=None):
+        return self.decode_logits(z).argmax(-1)
+
+
+def onnx_vs_torch(bundle: Path, count: int) -> list[tuple[str, float, float]]:
+    """(op, ONNX ms, eager PyTorch ms) for each op, one thread each, same weights and inputs."""
+    import torch
+
+    from training.export import torch_model_from_bundle
+
+    torch.set_num_threads(1)
+    engine = Engine(bundle)
+    rows = [(op, in_process(engine, op, payload, count)) for op, payload in requests().items() if op != "info"]
+    engine.model = EagerLatent(torch_model_from_bundle(bundle), engine.bundle.latent_size)
+    return [(op, onnx_ms, in_process(engine, op, requests()[op], count)) for op, onnx_ms in rows]
+
+
+def session_settings(bundle: Path, count: int) -> list[tuple[str, float, float]]:
+    """(setting, encode ms, decode ms) for a few ONNX Runtime session options."""
+    import onnxruntime as ort
+
+    from engine.bundle import load_bundle
+    from engine.latent import session_options
+
+    loaded = load_bundle(bundle)
+    tokens = np.zeros((1, 64), dtype=np.int64)
+    z = np.zeros((1, loaded.latent_size), dtype=np.float32)
+    rows = []
+    for threads in (1, 2):
+        for spinning in ("1", "0"):
+            options = session_options(threads)
+            options.add_session_config_entry("session.intra_op.allow_spinning", spinning)
+            encoder = ort.InferenceSession(str(loaded.file("encoder")), options, providers=["CPUExecutionProvider"])
+            decoder = ort.InferenceSession(str(loaded.file("decoder")), options, providers=["CPUExecutionProvider"])
+            timings = []
+            for session, feed in ((encoder, {"tokens": tokens}), (decoder, {"z": z})):
+                for _ in range(20):
+                    session.run(None, feed)
+                begin = time.perf_counter()
+                for _ in range(count):
+                    session.run(None, feed)
+                timings.append((time.perf_counter() - begin) / count * 1000)
+            rows.append((f"{threads} thread{'s' * (threads > 1)}, spinning {'on' if spinning == '1' else 'off'}",
+                         *timings))
+    return rows
+
+
+def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
+    """Run everything and return the markdown report."""
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}, bundle `{bundle.name}`, with "
+             f"`python benchmarks/latency.py --requests {count}`.", ""]
+    colds = []
+    for _ in range(cold_runs):
+        process, _, cold = start_server(bundle)
+        colds.append(cold)
+        process.terminate()
+        process.wait()
+    lines += ["### Cold start to first pong", "",
+              f"{cold_runs} launches of `segue serve`: median {np.median(colds):.2f} s, worst {max(colds):.2f} s "
+              "(target ≤ 1 s).", ""]
+    process, port, _ = start_server(bundle)
+    lines += ["### OSC round trip (127.0.0.1, 4-bar clips, sequential requests)", "",
+              f"{count} requests per op after {warmup} warm-up requests. Target: p50 ≤ 3 ms, p99 ≤ 10 ms.", "",
+              "| op | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
+    try:
+        for op, payload in requests().items():
+            times = round_trips(port, op, payload, count, warmup)
+            lines.append(f"| {op} | {np.percentile(times, 50):.2f} | {np.percentile(times, 99):.2f} | {times.max():.2f} |")
+    finally:
+        process.terminate()
+        process.wait()
+    lines.append("")
+    try:
+        rows = onnx_vs_torch(bundle, count)
+        lines += ["### ONNX Runtime against eager PyTorch (same weights and inputs, 1 thread each)", "",
+                  "Median of the op called in-process. Target: ONNX at least 3× faster.", "",
+                  "| op | ONNX ms | PyTorch ms | speed-up |", "|---|---|---|---|"]
+        lines += [f"| {op} | {o:.2f} | {t:.2f} | {t / o:.1f}× |" for op, o, t in rows]
+    except ImportError:
+        lines += ["(PyTorch comparison skipped: install the `train` extra.)"]
+    lines += ["", "### ONNX Runtime session options (one window / one latent)", "",
+              "| setting | encode ms | decode ms |", "|---|---|---|"]
+    lines += [f"| {name} | {e:.3f} | {d:.3f} |" for name, e, d in session_settings(bundle, count)]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--write", type=Path, help="markdown file whose latency section to replace")
+    args = parser.parse_args()
+    text = report(args.bundle, args.requests, args.warmup, args.cold_runs)
+    print(text)
+    if args.write:
+        document = args.write.read_text()
+        head, rest = document.split(START, 1)
+        tail = rest.split(END, 1)[1]
+        args.write.write_text(f"{head}{START}\n{text}{END}{tail}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
