@@ -65,7 +65,7 @@ def start_server(bundle: Path) -> tuple[subprocess.Popen, int, float]:
     client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     client.settimeout(0.005)
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "bridge", "--bundle", str(bundle), "serve",
+    process = subprocess.Popen([sys.executable, "-m", "bridge", "serve", "--bundle", str(bundle),
                                 "--osc-port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:

@@ -159,10 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``segue`` argument parser."""
     parser = argparse.ArgumentParser(prog="segue", description="Real-time neural MIDI engine.")
     parser.add_argument("--version", action="version", version=f"segue {__version__}")
-    parser.add_argument("--bundle", type=Path, help="model bundle directory (default: the shipped one)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--bundle", type=Path, help="model bundle directory (default: the shipped one)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the engine over OSC")
+    serve = commands.add_parser("serve", parents=[common], help="serve the engine over OSC")
     serve.add_argument("--osc-port", type=int, default=DEFAULT_OSC_PORT)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--no-midi", action="store_true", help="serve OSC only, without MIDI ports")
@@ -170,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     def file_command(name: str, help_text: str, func, inputs: tuple[str, ...]) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text)
+        sub = commands.add_parser(name, parents=[common], help=help_text)
         for item in inputs:
             sub.add_argument(item, type=Path)
         sub.add_argument("-o", "--output", type=Path, required=True)
@@ -199,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     file_command("render", "draw a MIDI file as a piano roll (PNG)", cmd_render, ("input",))
 
-    info = commands.add_parser("info", help="show the bundle, faders, genres and metrics")
+    info = commands.add_parser("info", parents=[common], help="show the bundle, faders, genres and metrics")
     info.set_defaults(func=cmd_info)
     return parser
 

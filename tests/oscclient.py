@@ -55,7 +55,7 @@ def start_server(bundle: Path, *extra: str) -> tuple[subprocess.Popen, int]:
     # stderr goes to a file: a pipe nobody reads would fill up and stall the server.
     log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bridge", "--bundle", str(bundle), "serve", "--osc-port", "0", *extra],
+        [sys.executable, "-m", "bridge", "serve", "--bundle", str(bundle), "--osc-port", "0", *extra],
         stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
     process.log = log
     line = process.stdout.readline()

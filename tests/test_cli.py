@@ -45,14 +45,14 @@ def test_write_then_read_round_trips_notes(tmp_path):
 def test_interpolate_faders_generate_render_info(tmp_path, tiny_bundle, capsys):
     a, b = write_melody(tmp_path / "a.mid"), write_melody(tmp_path / "b.mid", pitch0=67)
     bundle = ["--bundle", str(tiny_bundle)]
-    assert main(bundle + ["interpolate", str(a), str(b), "--steps", "3", "-o", str(tmp_path / "i.mid")]) == 0
+    assert main(["interpolate", *bundle, str(a), str(b), "--steps", "3", "-o", str(tmp_path / "i.mid")]) == 0
     assert read_clip(tmp_path / "i.mid").tempo == 400_000
-    assert main(bundle + ["faders", str(a), "--density", "0.8", "--fader", "motion=0.1",
+    assert main(["faders", *bundle, str(a), "--density", "0.8", "--fader", "motion=0.1",
                           "-o", str(tmp_path / "f.mid")]) == 0
-    assert main(bundle + ["generate", "--genre", "folk", "-n", "2", "--seed", "1", "-o", str(tmp_path / "g.mid")]) == 0
-    assert main(bundle + ["render", str(a), "-o", str(tmp_path / "roll.png")]) == 0
+    assert main(["generate", *bundle, "--genre", "folk", "-n", "2", "--seed", "1", "-o", str(tmp_path / "g.mid")]) == 0
+    assert main(["render", *bundle, str(a), "-o", str(tmp_path / "roll.png")]) == 0
     assert (tmp_path / "roll.png").read_bytes()[:4] == b"\x89PNG"
-    assert main(bundle + ["info"]) == 0
+    assert main(["info", *bundle]) == 0
     out = capsys.readouterr().out
     assert "wrote 3 clips" in out and "fader    density" in out
 
@@ -64,7 +64,7 @@ def test_interpolate_faders_generate_render_info(tmp_path, tiny_bundle, capsys):
 ])
 def test_bad_inputs_give_one_line_and_exit_2(tmp_path, tiny_bundle, make, message):
     path = make(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "bridge", "--bundle", str(tiny_bundle), "faders", str(path),
+    result = subprocess.run([sys.executable, "-m", "bridge", "faders", "--bundle", str(tiny_bundle), str(path),
                              "--density", "0.5", "-o", str(tmp_path / "out.mid")], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr
@@ -80,17 +80,17 @@ def _empty_midi(path):
 def test_outputs_never_overwrite_without_force(tmp_path, tiny_bundle, capsys):
     a = write_melody(tmp_path / "a.mid")
     before = a.read_bytes()
-    assert main(["--bundle", str(tiny_bundle), "faders", str(a), "--density", "0.5", "-o", str(a), "--force"]) == 2
+    assert main(["faders", "--bundle", str(tiny_bundle), str(a), "--density", "0.5", "-o", str(a), "--force"]) == 2
     assert a.read_bytes() == before
     out = tmp_path / "out.mid"
     out.write_bytes(b"mine")
-    assert main(["--bundle", str(tiny_bundle), "faders", str(a), "--density", "0.5", "-o", str(out)]) == 2
+    assert main(["faders", "--bundle", str(tiny_bundle), str(a), "--density", "0.5", "-o", str(out)]) == 2
     assert out.read_bytes() == b"mine"
     assert "pass --force" in capsys.readouterr().err
 
 
 def test_unknown_track_lists_the_tracks(tmp_path, tiny_bundle, capsys):
     a = write_melody(tmp_path / "a.mid")
-    assert main(["--bundle", str(tiny_bundle), "faders", str(a), "--track", "bass", "--density", "0.5",
+    assert main(["faders", "--bundle", str(tiny_bundle), str(a), "--track", "bass", "--density", "0.5",
                  "-o", str(tmp_path / "o.mid")]) == 2
     assert "tracks are 0:(unnamed), 1:lead" in capsys.readouterr().err

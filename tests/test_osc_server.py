@@ -164,7 +164,7 @@ def test_missing_bundle_fails_with_one_line(tmp_path):
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "bridge", "--bundle", str(tmp_path / "none"), "serve"],
+    result = subprocess.run([sys.executable, "-m", "bridge", "serve", "--bundle", str(tmp_path / "none")],
                             capture_output=True, text=True, timeout=30, env={**os.environ})
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "no such directory" in result.stderr
