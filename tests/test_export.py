@@ -65,7 +65,7 @@ def test_engine_runs_a_bundle_without_importing_torch(tiny_bundle):
 
 def test_manifest_is_plain_json_with_checksums(tiny_bundle):
     manifest = json.loads((tiny_bundle / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"encoder", "decoder"}
+    assert set(manifest["files"]) == {"encoder", "decoder", "training_log"}
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"].values())
 
 

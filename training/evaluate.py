@@ -71,7 +71,8 @@ class BundleBackend:
         bundle = load_bundle(path)
         self.model = LatentModel(bundle, threads=2)
         self.fader_index = [fader.index for fader in bundle.faders]
-        self.prior_means = np.stack([genre.mean for genre in bundle.genres])
+        self.prior_means = np.stack([np.asarray(g.get("learned_mean", g["mean"]), dtype=np.float32)
+                                     for g in bundle.manifest["genres"]])
 
     def encode(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and log-variance."""
@@ -116,9 +117,9 @@ def interpolation(backend: Backend, tokens: np.ndarray, rng: np.random.Generator
             "pairs": INTERPOLATION_PAIRS}
 
 
-def faders(backend: Backend, train_tokens: np.ndarray, test_tokens: np.ndarray, seeds: int) -> dict:
+def faders(backend: Backend, train_z: np.ndarray, train_tokens: np.ndarray, test_tokens: np.ndarray,
+           seeds: int) -> dict:
     """FaderNets' consistency, restrictiveness and linearity (pooled R^2) per fader."""
-    train_z = encode_means(backend, train_tokens)
     train_std = np.nanstd(measure(train_tokens), axis=0)
     results: dict[str, dict] = {}
     for f, (name, index) in enumerate(zip(ATTRIBUTES, backend.fader_index)):
@@ -142,20 +143,37 @@ def faders(backend: Backend, train_tokens: np.ndarray, test_tokens: np.ndarray, 
     return {"seeds": seeds, "slides": SLIDE_STEPS, "windows": FADER_WINDOWS, "linearity": "pooled R^2", **results}
 
 
-def prior_samples(backend: Backend, corpus: Corpus, rng: np.random.Generator) -> dict:
-    """Decode samples of each genre's prior component; DD/NPD distances to each genre's test data."""
-    out: dict[str, dict] = {}
+def fitted_prior(z: np.ndarray, genre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-genre mean and standard deviation of posterior means (an ex-post Gaussian prior)."""
+    means = np.stack([z[genre == g].mean(0) for g in range(len(GENRES))])
+    stds = np.stack([z[genre == g].std(0) for g in range(len(GENRES))])
+    return means.astype(np.float32), stds.astype(np.float32)
+
+
+def prior_samples(backend: Backend, corpus: Corpus, train_z: np.ndarray, rng: np.random.Generator) -> dict:
+    """Decode samples of each genre's component, under the learned prior (unit variance) and
+    under the ex-post fitted one; DD/NPD distances to each genre's test windows. The floor is
+    the distance between each genre's training and test windows."""
     reference = {g: corpus.windows[corpus.select("test", g)].astype(np.int64) for g in GENRES}
-    for g, genre in enumerate(GENRES):
-        z = backend.prior_means[g] + rng.standard_normal((PRIOR_SAMPLES, backend.prior_means.shape[1]))
-        samples = decode_greedy(backend, z)
-        entry: dict[str, float] = {}
-        for other in GENRES:
-            for name, histogram in (("dd", metrics.duration_distribution), ("npd", metrics.normalised_pitch_distribution)):
-                for kind in ("euclidean", "emd"):
-                    entry[f"{name}_{kind}_to_{other}"] = metrics.distribution_distance(
-                        histogram(samples), histogram(reference[other]), kind)
-        out[genre] = entry
+    train_genre = corpus.genre[corpus.select("train")]
+    histograms = {"dd": metrics.duration_distribution, "npd": metrics.normalised_pitch_distribution}
+    priors = {"learned": (backend.prior_means, np.ones_like(backend.prior_means)),
+              "fitted": fitted_prior(train_z, train_genre)}
+    out: dict[str, dict] = {}
+    for variant, (means, stds) in priors.items():
+        out[variant] = {}
+        for g, genre in enumerate(GENRES):
+            z = means[g] + stds[g] * rng.standard_normal((PRIOR_SAMPLES, means.shape[1]))
+            samples = decode_greedy(backend, z)
+            out[variant][genre] = {
+                f"{name}_{kind}_to_{other}": metrics.distribution_distance(h(samples), h(reference[other]), kind)
+                for other in GENRES for name, h in histograms.items() for kind in ("euclidean", "emd")}
+    train_windows = corpus.windows[corpus.select("train")].astype(np.int64)
+    out["floor_train_vs_test"] = {
+        genre: {f"{name}_{kind}": metrics.distribution_distance(
+            h(train_windows[train_genre == g][:2000]), h(reference[genre]), kind)
+            for name, h in histograms.items() for kind in ("euclidean", "emd")}
+        for g, genre in enumerate(GENRES)}
     return out
 
 
@@ -250,10 +268,11 @@ def evaluate(backend: Backend, corpus: Corpus, out_dir: Path, seeds: int = 5, qu
     test = corpus.windows[corpus.select("test")].astype(np.int64)
     train = corpus.windows[corpus.select("train")].astype(np.int64)
     results: dict = {"split": "test", "reconstruction": reconstruction(backend, test)}
-    results["prior_samples"] = prior_samples(backend, corpus, rng)
+    train_z = encode_means(backend, train)
+    results["prior_samples"] = prior_samples(backend, corpus, train_z, rng)
     if not quick:
         results["interpolation"] = interpolation(backend, test, rng)
-        results["faders"] = faders(backend, train, test, seeds)
+        results["faders"] = faders(backend, train_z, train, test, seeds)
         plot_interpolation(results["interpolation"], out_dir / "interpolation.png")
         plot_faders(backend, corpus, out_dir / "faders.png")
         latent_pca(backend, corpus, out_dir / "latent_pca.png")

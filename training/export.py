@@ -14,6 +14,7 @@ from engine.bundle import FORMAT_VERSION, load_bundle, sha256_of, token_scheme
 from engine.codec import WINDOW_STEPS
 from engine.latent import LatentModel
 from training.corpus import GENRES, Corpus, summary
+from training.evaluate import fitted_prior
 from training.models import DecoderExport, EncoderExport, MelodyVAE
 from training.train import FADER_INDEX, TrainConfig
 
@@ -52,12 +53,11 @@ def export_onnx(model: MelodyVAE, out_dir: Path) -> dict[str, str]:
     return {"encoder": "encoder.onnx", "decoder": "decoder.onnx"}
 
 
-def calibrate_faders(model: MelodyVAE, train_tokens: np.ndarray) -> list[dict]:
+def calibrate_faders(model: MelodyVAE, means: np.ndarray) -> list[dict]:
     """Map each fader's latent value to the attribute the decoder actually produces: slide the
     dimension over its 1st..99th training percentile on real windows and take the median."""
     rng = np.random.default_rng(0)
     with torch.no_grad():
-        means = model.encoder(torch.from_numpy(train_tokens))[0].numpy()
         chosen = means[rng.choice(len(means), min(CALIBRATION_WINDOWS, len(means)), replace=False)]
         faders = []
         for f, (name, index) in enumerate(zip(ATTRIBUTES, FADER_INDEX)):
@@ -92,16 +92,25 @@ def check_parity(model: MelodyVAE, bundle_dir: Path, test_tokens: np.ndarray, se
     return report
 
 
-def posterior_std(model: MelodyVAE, train_tokens: np.ndarray) -> list[float]:
-    """Encoder standard deviation per dimension averaged over the training windows (sigma-bar)."""
+def encode_all(model: MelodyVAE, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior means and log-variances of many windows."""
     with torch.no_grad():
-        logvar = torch.cat([model.encoder(torch.from_numpy(train_tokens[i : i + 2048]))[1]
-                            for i in range(0, len(train_tokens), 2048)])
-    return torch.exp(0.5 * logvar).mean(0).numpy().round(6).tolist()
+        parts = [model.encoder(torch.from_numpy(tokens[i : i + 2048])) for i in range(0, len(tokens), 2048)]
+    return torch.cat([p[0] for p in parts]).numpy(), torch.cat([p[1] for p in parts]).numpy()
+
+
+def genre_priors(model: MelodyVAE, train_means: np.ndarray, train_genre: np.ndarray) -> list[dict]:
+    """Each genre's ex-post Gaussian (mean and std of its posterior means), which the engine
+    samples from, with the learned prior mean kept for reference."""
+    means, stds = fitted_prior(train_means, train_genre)
+    return [{"name": genre, "mean": means[g].round(6).tolist(), "std": stds[g].round(6).tolist(),
+             "learned_mean": model.prior_means[g].detach().numpy().round(6).tolist()}
+            for g, genre in enumerate(GENRES)]
 
 
 def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: MelodyVAE, state: dict,
-                   faders: list[dict], corpus: Corpus, parity: dict | None, latent_std: list[float]) -> dict:
+                   faders: list[dict], genres: list[dict], corpus: Corpus, parity: dict | None,
+                   latent_std: list[float]) -> dict:
     """Write manifest.json (sha256 of every file, faders, genre priors, training summary)."""
     config = TrainConfig.from_dict(state["train_config"])
     manifest = {
@@ -114,8 +123,7 @@ def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: Melod
         "latent_std": latent_std,
         "files": {role: {"path": path, "sha256": sha256_of(out_dir / path)} for role, path in files.items()},
         "faders": faders,
-        "genres": [{"name": genre, "mean": model.prior_means[g].detach().numpy().round(6).tolist(), "std": 1.0}
-                   for g, genre in enumerate(GENRES)],
+        "genres": genres,
         "training": {
             "steps": state["step"], "minutes": round(state["seconds"] / 60, 1),
             "best_val_token_accuracy": round(state["best_accuracy"], 4),
@@ -138,7 +146,7 @@ def torch_model_from_bundle(bundle_dir: Path) -> MelodyVAE:
     bundle = load_bundle(bundle_dir)
     config = TrainConfig.from_dict(bundle.manifest["training"]["config"])
     model = MelodyVAE(config.model)
-    state = {"prior_means": torch.from_numpy(np.stack([g.mean for g in bundle.genres]))}
+    state = {"prior_means": torch.tensor([g["learned_mean"] for g in bundle.manifest["genres"]])}
     for role in ("encoder", "decoder"):
         for initializer in onnx.load(str(bundle.file(role))).graph.initializer:
             state[initializer.name] = torch.from_numpy(numpy_helper.to_array(initializer).copy())
@@ -164,11 +172,13 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
         files["training_log"] = "training_log.jsonl"
     train_tokens = corpus.windows[corpus.select("train")].astype(np.int64)
     test_tokens = corpus.windows[corpus.select("test")][:128].astype(np.int64)
-    faders = calibrate_faders(model, train_tokens)
-    latent_std = posterior_std(model, train_tokens)
-    write_manifest(staging, name, files, model, state, faders, corpus, None, latent_std)
+    train_means, train_logvars = encode_all(model, train_tokens)
+    faders = calibrate_faders(model, train_means)
+    genres = genre_priors(model, train_means, corpus.genre[corpus.select("train")])
+    latent_std = np.exp(0.5 * train_logvars).mean(0).round(6).tolist()
+    write_manifest(staging, name, files, model, state, faders, genres, corpus, None, latent_std)
     parity = check_parity(model, staging, test_tokens)
-    manifest = write_manifest(staging, name, files, model, state, faders, corpus, parity, latent_std)
+    manifest = write_manifest(staging, name, files, model, state, faders, genres, corpus, parity, latent_std)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     staging.rename(out_dir)
