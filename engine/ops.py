@@ -83,22 +83,23 @@ class Engine:
     def _to_clip(self, tokens: np.ndarray, length: float, shift: int = 0,
                  like: Sequence[_Prepared] = (), velocity: int | None = None) -> Clip:
         tokens = codec.normalise_tokens(tokens.reshape(-1))[: int(round(length * codec.STEPS_PER_BEAT))]
+        if velocity is None:
+            velocity = int(round(np.mean([p.clip.mean_velocity for p in like]))) if like else 100
         notes = []
         for note in codec.tokens_to_notes(tokens):
             step = int(round(note["start_time"] * codec.STEPS_PER_BEAT))
-            pitch = int(np.clip(note["pitch"] - shift, 0, 127))
+            pitch = min(127, max(0, note["pitch"] - shift))
             duration = min(note["duration"], length - note["start_time"])
             notes.append(Note(pitch, note["start_time"], duration, self._velocity_at(step, like, velocity)))
         return Clip(length, tuple(notes))
 
     @staticmethod
-    def _velocity_at(step: int, like: Sequence[_Prepared], velocity: int | None) -> int:
+    def _velocity_at(step: int, like: Sequence[_Prepared], fallback: int) -> int:
+        """The velocity of the first clip in ``like`` with a note starting on ``step``, else ``fallback``."""
         for prepared in like:
             if step < len(prepared.source) and prepared.source[step] >= 0:
                 return prepared.clip.notes[prepared.source[step]].velocity
-        if velocity is not None or not like:
-            return int(velocity if velocity is not None else 100)
-        return int(round(np.mean([p.clip.mean_velocity for p in like])))
+        return fallback
 
     # -- operations --------------------------------------------------------------------
     def info(self) -> dict:
