@@ -3,23 +3,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
-from engine.codec import HOLD, N_TOKENS, REST, WINDOW_STEPS
+from tests.synthetic import synthetic_windows
 
-
-def synthetic_windows(count: int, seed: int) -> np.ndarray:
-    """Plausible melodic windows: random notes of 1-8 sixteenths, the odd rest."""
-    rng = np.random.default_rng(seed)
-    windows = np.zeros((count, WINDOW_STEPS), dtype=np.int8)
-    for row in windows:
-        step, pitch = 0, int(rng.integers(14, 36))
-        while step < WINDOW_STEPS:
-            length = int(rng.choice([1, 2, 2, 4, 4, 8]))
-            pitch = int(np.clip(pitch + rng.integers(-4, 5), 2, N_TOKENS - 1))
-            row[step] = REST if rng.random() < 0.05 else pitch
-            row[step + 1 : step + length] = HOLD if row[step] != REST else REST
-            step += length
-    return windows
+# No per-example deadline: tests assert behaviour, never timing, and CI machines are shared.
+settings.register_profile("segue", deadline=None)
+settings.load_profile("segue")
 
 
 @pytest.fixture(scope="session")

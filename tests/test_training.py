@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from engine.attributes import measure
-from tests.conftest import synthetic_windows
+from tests.synthetic import synthetic_windows
 from training import losses
 from training.train import Trainer
 
