@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from engine.bundle import DEFAULT_BUNDLE, BundleError, load_bundle
+from engine.bundle import BundleError, load_bundle
 from engine.latent import LatentModel
 
 
@@ -79,7 +79,6 @@ def test_garbage_that_passes_checksums_fails_to_load(bundle_copy):
         LatentModel(load_bundle(bundle_copy))
 
 
-@pytest.mark.skipif(not (DEFAULT_BUNDLE / "manifest.json").exists(), reason="default bundle not exported yet")
 def test_shipped_default_bundle_loads_and_verifies():
     bundle = load_bundle()
     model = LatentModel(bundle)
