@@ -27,8 +27,7 @@ def tiny_corpus():
 @pytest.fixture(scope="session")
 def tiny_config():
     """A model and schedule small enough to train in seconds."""
-    from training.models import ModelConfig
-    from training.train import TrainConfig
+    from training.config import ModelConfig, TrainConfig
 
     return TrainConfig(steps=6, batch_size=16, beta_warmup=2, lr_warmup=0, eval_every=3, checkpoint_every=3, threads=1,
                        model=ModelConfig(latent_size=16, embed_size=8, channels=(16, 16, 16, 16, 16)))

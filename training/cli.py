@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from engine.bundle import DEFAULT_BUNDLE
+from training.config import TrainConfig
 
 
 def _corpus(args: argparse.Namespace) -> int:
@@ -20,8 +21,8 @@ def _train(args: argparse.Namespace) -> int:
     import shutil
 
     from training.corpus import build_corpus
-    from training.models import ModelConfig
-    from training.train import Trainer, TrainConfig
+    from training.config import ModelConfig
+    from training.train import Trainer
 
     model = ModelConfig(latent_size=args.latent_size, decoder=args.decoder,
                         channels=tuple(int(c) for c in args.channels.split(",")))
@@ -82,18 +83,23 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train the melody VAE (resumes from RUN/last.pt)")
     train.add_argument("--run", type=Path, default=Path("runs/default"), help="run directory for checkpoints and logs")
     train.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
-    train.add_argument("--steps", type=int, default=20000)
-    train.add_argument("--batch-size", type=int, default=256)
-    train.add_argument("--beta", type=float, default=0.1, help="KL weight after warm-up")
-    train.add_argument("--beta-warmup", type=int, default=3000, help="steps over which the KL weight ramps up")
-    train.add_argument("--swap-weight", type=float, default=10.0, help="fader swap loss weight (0 turns it off)")
-    train.add_argument("--anchor-weight", type=float, default=5.0, help="linear fader anchor weight (0 turns it off)")
-    train.add_argument("--latent-size", type=int, default=128)
-    train.add_argument("--channels", default="128,160,192,192,192", help="encoder widths, finest first")
-    train.add_argument("--decoder", choices=("conv", "gru"), default="conv")
+    defaults = TrainConfig()
+    train.add_argument("--steps", type=int, default=defaults.steps)
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--beta", type=float, default=defaults.beta, help="KL weight after warm-up")
+    train.add_argument("--beta-warmup", type=int, default=defaults.beta_warmup,
+                       help="steps over which the KL weight ramps up")
+    train.add_argument("--swap-weight", type=float, default=defaults.swap_weight,
+                       help="fader swap loss weight (0 turns it off)")
+    train.add_argument("--anchor-weight", type=float, default=defaults.anchor_weight,
+                       help="linear fader anchor weight (0 turns it off)")
+    train.add_argument("--latent-size", type=int, default=defaults.model.latent_size)
+    train.add_argument("--channels", default=",".join(map(str, defaults.model.channels)),
+                       help="encoder widths, finest first")
+    train.add_argument("--decoder", choices=("conv", "gru"), default=defaults.model.decoder)
     train.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--eval-every", type=int, default=500)
+    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--eval-every", type=int, default=defaults.eval_every)
     train.add_argument("--max-minutes", type=float, help="stop (and checkpoint) after this long")
     train.add_argument("--fresh", action="store_true", help="discard the run directory's checkpoints first")
     train.set_defaults(func=_train)

@@ -39,7 +39,8 @@ class TorchBackend:
         import torch
 
         from training.models import MelodyVAE
-        from training.train import FADER_INDEX, TrainConfig
+        from training.config import TrainConfig
+        from training.train import FADER_INDEX
 
         state = torch.load(checkpoint, weights_only=False)
         self._torch = torch

@@ -16,7 +16,8 @@ from engine.latent import LatentModel
 from training.corpus import GENRES, Corpus, summary
 from training.evaluate import fitted_prior
 from training.models import DecoderExport, EncoderExport, MelodyVAE
-from training.train import FADER_INDEX, TrainConfig
+from training.config import TrainConfig
+from training.train import FADER_INDEX
 
 UNITS = {"density": "onsets per bar", "register": "MIDI pitch", "range": "semitones", "motion": "semitones per note"}
 CALIBRATION_POINTS = 17

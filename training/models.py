@@ -2,34 +2,11 @@
 and a Gaussian-mixture prior with one learned component per genre."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import nn
 
 from engine.codec import N_TOKENS, WINDOW_STEPS
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Named, frozen hyper-parameters; saved in checkpoints and the bundle manifest."""
-
-    latent_size: int = 128
-    embed_size: int = 64
-    channels: tuple[int, ...] = (128, 160, 192, 192, 192)
-    decoder: str = "conv"  # "conv" (parallel) or "gru" (autoregressive, for comparison)
-    gru_size: int = 256
-    n_genres: int = 3
-    n_faders: int = 4
-
-    def to_dict(self) -> dict:
-        """JSON-friendly form."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        """Inverse of :meth:`to_dict`."""
-        return cls(**{**data, "channels": tuple(data["channels"])})
+from training.config import ModelConfig
 
 
 class ResidualBlock(nn.Module):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -14,38 +13,8 @@ from engine.attributes import ATTRIBUTES
 from training import losses
 from training.corpus import Corpus
 from training.data import BatchSampler, WindowSet
-from training.models import MelodyVAE, ModelConfig
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation and loss settings (frozen, stored in checkpoints and the manifest)."""
-
-    steps: int = 20000
-    batch_size: int = 256
-    learning_rate: float = 1e-3
-    beta: float = 0.1
-    beta_warmup: int = 3000
-    lr_warmup: int = 500
-    delta: float = 10.0
-    regularisation_weight: float = 1.0
-    anchor_weight: float = 5.0
-    swap_weight: float = 10.0
-    max_shift: int = 6
-    seed: int = 0
-    eval_every: int = 500
-    checkpoint_every: int = 500
-    threads: int = 2
-    model: ModelConfig = field(default_factory=ModelConfig)
-
-    def to_dict(self) -> dict:
-        """JSON-friendly form."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        """Inverse of :meth:`to_dict`."""
-        return cls(**{**data, "model": ModelConfig.from_dict(data["model"])})
+from training.config import TrainConfig
+from training.models import MelodyVAE
 
 
 FADER_INDEX = list(range(len(ATTRIBUTES)))  # the first latent dimensions are the faders
