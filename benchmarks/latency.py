@@ -178,6 +178,24 @@ def session_settings(bundle: Path, count: int) -> list[tuple[str, float, float]]
     return rows
 
 
+def thread_counts(bundle: Path, count: int) -> list[tuple[int, str, float, float]]:
+    """(intra-op threads, op, p50 ms, p99 ms) of whole ops in-process, for the server's thread setting."""
+    rows = []
+    for threads in (1, 2):
+        engine = Engine(bundle, threads=threads)
+        for op in ("decode", "faders", "interpolate"):
+            payload = requests()[op]
+            for _ in range(10):
+                HANDLERS[op](engine, payload)
+            times = []
+            for _ in range(count):
+                begin = time.perf_counter()
+                HANDLERS[op](engine, payload)
+                times.append((time.perf_counter() - begin) * 1000)
+            rows.append((threads, op, float(np.percentile(times, 50)), float(np.percentile(times, 99))))
+    return rows
+
+
 def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     """Run everything and return the markdown report."""
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
@@ -215,6 +233,9 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     lines += ["", "### ONNX Runtime session options (one window / one latent)", "",
               "| setting | encode ms | decode ms |", "|---|---|---|"]
     lines += [f"| {name} | {e:.3f} | {d:.3f} |" for name, e, d in session_settings(bundle, count)]
+    lines += ["", "### Intra-op threads for whole ops (in-process)", "",
+              "| threads | op | p50 ms | p99 ms |", "|---|---|---|---|"]
+    lines += [f"| {t} | {op} | {p50:.2f} | {p99:.2f} |" for t, op, p50, p99 in thread_counts(bundle, count)]
     return "\n".join(lines) + "\n"
 
 
