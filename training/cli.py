@@ -27,7 +27,7 @@ def _train(args: argparse.Namespace) -> int:
     model = ModelConfig(latent_size=args.latent_size, decoder=args.decoder,
                         channels=tuple(int(c) for c in args.channels.split(",")))
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, beta=args.beta, beta_warmup=args.beta_warmup, swap_weight=args.swap_weight,
-                         anchor_weight=args.anchor_weight, threads=args.threads, seed=args.seed,
+                         anchor_weight=args.anchor_weight, anchor_clip=args.anchor_clip, threads=args.threads, seed=args.seed,
                          eval_every=args.eval_every, checkpoint_every=args.eval_every, model=model)
     if args.fresh and args.run.exists():
         shutil.rmtree(args.run)
@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fader swap loss weight (0 turns it off)")
     train.add_argument("--anchor-weight", type=float, default=defaults.anchor_weight,
                        help="linear fader anchor weight (0 turns it off)")
+    train.add_argument("--anchor-clip", type=float, default=defaults.anchor_clip,
+                       help="clip standardised attributes to +-this before the anchor (default: no clip)")
     train.add_argument("--latent-size", type=int, default=defaults.model.latent_size)
     train.add_argument("--channels", default=",".join(map(str, defaults.model.channels)),
                        help="encoder widths, finest first")

@@ -39,6 +39,7 @@ class TrainConfig:
     delta: float = 10.0
     regularisation_weight: float = 1.0
     anchor_weight: float = 5.0
+    anchor_clip: float | None = None  # clip standardised attributes to +-this before anchoring
     swap_weight: float = 10.0
     max_shift: int = 6
     seed: int = 0

@@ -102,6 +102,8 @@ class Trainer:
         terms["regularisation"] = sum(
             losses.attribute_regularisation(mean[:, i], attributes[:, i], c.delta) for i in FADER_INDEX
         )
+        if c.anchor_clip is not None:  # keeps rare extreme windows from stretching the fader's latent range
+            standard = standard.clamp(-c.anchor_clip, c.anchor_clip)
         terms["anchor"] = ((mean[:, FADER_INDEX] - standard) ** 2).mean()
         total = terms["reconstruction"] + beta * terms["kl"] + c.regularisation_weight * terms["regularisation"]
         total = total + c.anchor_weight * terms["anchor"]
