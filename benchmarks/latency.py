@@ -102,16 +102,21 @@ def round_trips(port: int, op: str, payload: dict, count: int, warmup: int) -> n
     return np.array(times)
 
 
-def in_process(engine: Engine, op: str, payload: dict, count: int) -> float:
-    """Median milliseconds of one op called directly on the engine."""
-    for _ in range(5):
+def op_times(engine: Engine, op: str, payload: dict, count: int) -> np.ndarray:
+    """Milliseconds of ``count`` calls of one op on the engine, after a short warm-up."""
+    for _ in range(10):
         HANDLERS[op](engine, payload)
     times = []
     for _ in range(count):
         begin = time.perf_counter()
         HANDLERS[op](engine, payload)
-        times.append(time.perf_counter() - begin)
-    return float(np.median(times) * 1000)
+        times.append((time.perf_counter() - begin) * 1000)
+    return np.array(times)
+
+
+def in_process(engine: Engine, op: str, payload: dict, count: int) -> float:
+    """Median milliseconds of one op called directly on the engine."""
+    return float(np.median(op_times(engine, op, payload, count)))
 
 
 class EagerLatent:
@@ -184,14 +189,7 @@ def thread_counts(bundle: Path, count: int) -> list[tuple[int, str, float, float
     for threads in (1, 2):
         engine = Engine(bundle, threads=threads)
         for op in ("decode", "faders", "interpolate"):
-            payload = requests()[op]
-            for _ in range(10):
-                HANDLERS[op](engine, payload)
-            times = []
-            for _ in range(count):
-                begin = time.perf_counter()
-                HANDLERS[op](engine, payload)
-                times.append((time.perf_counter() - begin) * 1000)
+            times = op_times(engine, op, requests()[op], count)
             rows.append((threads, op, float(np.percentile(times, 50)), float(np.percentile(times, 99))))
     return rows
 
