@@ -136,7 +136,7 @@ class EagerLatent:
         with self.torch.no_grad():
             return self.model.decode(self.torch.from_numpy(np.asarray(z, dtype=np.float32).reshape(-1, self.latent_size))).numpy()
 
-    def decode(self, z, temperature=0.0, rng=None):
+    def decode(self, z):
         return self.decode_logits(z).argmax(-1)
 
 

@@ -167,12 +167,6 @@ def segments(tokens: np.ndarray) -> np.ndarray:
     return tokens.reshape(-1, WINDOW_STEPS)
 
 
-def transpose_tokens(tokens: np.ndarray, semitones: int | np.ndarray) -> np.ndarray:
-    """Shift every note-start token by ``semitones`` (per row when an array is given)."""
-    shift = np.asarray(semitones).reshape(-1, *([1] * (tokens.ndim - 1))) if np.ndim(semitones) else semitones
-    return np.where(tokens >= PITCH_OFFSET, tokens + shift, tokens)
-
-
 def transposition_room(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, how far down and up the notes can move and stay in range."""
     notes = tokens >= PITCH_OFFSET

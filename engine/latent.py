@@ -47,12 +47,6 @@ class LatentModel:
         z = np.asarray(z, dtype=np.float32).reshape(-1, self.latent_size)
         return self._decoder.run(None, {"z": z})[0]
 
-    def decode(self, z: np.ndarray, temperature: float = 0.0, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Token windows for latents: greedy at temperature 0, else sampled per step."""
-        logits = self.decode_logits(z)
-        if temperature <= 0:
-            return logits.argmax(-1)
-        rng = rng if rng is not None else np.random.default_rng()
-        scaled = logits / temperature
-        # Gumbel-max draws one token per step from softmax(scaled) with a seedable generator.
-        return (scaled - np.log(-np.log(rng.uniform(1e-12, 1.0, scaled.shape)))).argmax(-1)
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """Greedy token windows for latents (temperature lives in latent space, in engine.ops)."""
+        return self.decode_logits(z).argmax(-1)

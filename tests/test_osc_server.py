@@ -168,3 +168,16 @@ def test_missing_bundle_fails_with_one_line(tmp_path):
                             capture_output=True, text=True, timeout=30, env={**os.environ})
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "no such directory" in result.stderr
+
+
+def test_a_port_in_use_fails_with_one_line(tiny_bundle):
+    import subprocess
+    import sys
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "bridge", "serve", "--bundle", str(tiny_bundle),
+                                 "--osc-port", str(port)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
