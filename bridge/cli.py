@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bridge import __version__
+from engine.attributes import ATTRIBUTES
 
 EXIT_USAGE = 2
 DEFAULT_OSC_PORT = 9000
@@ -84,7 +85,7 @@ def cmd_faders(args: argparse.Namespace) -> int:
     """Set faders on a MIDI file."""
     from bridge.midifile import read_clip
 
-    values = {name: getattr(args, name) for name in ("density", "register", "range", "motion")
+    values = {name: getattr(args, name) for name in ATTRIBUTES
               if getattr(args, name) is not None}
     for item in args.fader:
         name, _, value = item.partition("=")
@@ -186,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     interpolate.add_argument("--method", choices=("linear", "slerp"), default="linear")
 
     faders = file_command("faders", "move faders on a MIDI file", cmd_faders, ("input",))
-    for name in ("density", "register", "range", "motion"):
+    for name in ATTRIBUTES:
         faders.add_argument(f"--{name}", type=_unit, metavar="0..1")
     faders.add_argument("--fader", action="append", default=[], metavar="NAME=VALUE", help="any other fader")
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .codec import PITCH_MIN, PITCH_OFFSET, STEPS_PER_BAR
 
-ATTRIBUTES = ("density", "register", "range", "motion")
+ATTRIBUTES = ("density", "register", "spread", "motion")
 
 
 def _onset_pitches(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -33,12 +33,17 @@ def register(tokens: np.ndarray) -> np.ndarray:
         return np.where(count > 0, pitches.sum(axis=-1) / count, np.nan)
 
 
-def pitch_range(tokens: np.ndarray) -> np.ndarray:
-    """Span in semitones between the highest and lowest note (0 without notes)."""
+def spread(tokens: np.ndarray) -> np.ndarray:
+    """Standard deviation in semitones of the notes' pitches (0 without notes).
+
+    It stands in for the pitch span (highest minus lowest note): one passing note can
+    double a span, while the spread weighs every note, so a fader on it moves smoothly.
+    """
     onsets, pitches = _onset_pitches(tokens)
-    high = np.where(onsets, pitches, -np.inf).max(axis=-1)
-    low = np.where(onsets, pitches, np.inf).min(axis=-1)
-    return np.where(onsets.any(axis=-1), high - low, 0.0)
+    count = np.maximum(onsets.sum(axis=-1), 1)
+    mean = pitches.sum(axis=-1) / count
+    second = (pitches ** 2).sum(axis=-1) / count
+    return np.sqrt(np.maximum(second - mean ** 2, 0.0))
 
 
 def motion(tokens: np.ndarray) -> np.ndarray:
@@ -52,7 +57,7 @@ def motion(tokens: np.ndarray) -> np.ndarray:
     return out.reshape(tokens.shape[:-1])
 
 
-_FUNCTIONS = {"density": density, "register": register, "range": pitch_range, "motion": motion}
+_FUNCTIONS = {"density": density, "register": register, "spread": spread, "motion": motion}
 
 
 def measure(tokens: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ range are folded by octaves into it, and clips of any length become 64-step segm
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -62,13 +62,6 @@ def pitch_to_token(pitch: int) -> int:
     return PITCH_OFFSET + pitch - PITCH_MIN
 
 
-def token_to_pitch(token: int) -> int:
-    """MIDI pitch of a note-start token."""
-    if token < PITCH_OFFSET or token >= N_TOKENS:
-        raise ValueError(f"token {token} does not start a note")
-    return PITCH_MIN + token - PITCH_OFFSET
-
-
 def steps_for_length(length_beats: float) -> int:
     """Number of 64-step-aligned grid steps that cover a clip of ``length_beats`` beats."""
     steps = max(1, int(np.ceil(round(length_beats * STEPS_PER_BEAT, 6))))
@@ -120,6 +113,26 @@ def notes_to_tokens(notes: Sequence[Mapping[str, float]], n_steps: int) -> Encod
     return Encoded(tokens=tokens, source=source, dropped_notes=dropped, folded_notes=folded)
 
 
+class NoteSpans(NamedTuple):
+    """The notes of a token sequence as parallel arrays, in grid steps."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    pitches: np.ndarray
+
+
+def note_spans(tokens: Sequence[int]) -> NoteSpans:
+    """Onset step, end step (exclusive) and MIDI pitch of every note in ``tokens``.
+
+    A note lasts through the holds after its onset; a hold with nothing sounding is a rest.
+    """
+    tokens = np.asarray(tokens, dtype=np.int64)
+    starts = np.flatnonzero(tokens >= PITCH_OFFSET)
+    breaks = np.append(np.flatnonzero(tokens != HOLD), len(tokens))
+    ends = breaks[np.searchsorted(breaks, starts, side="right")]
+    return NoteSpans(starts, ends, tokens[starts] - PITCH_OFFSET + PITCH_MIN)
+
+
 def tokens_to_notes(
     tokens: Sequence[int],
     velocities: Sequence[int] | None = None,
@@ -127,26 +140,18 @@ def tokens_to_notes(
 ) -> list[dict]:
     """Turn a token sequence into Live-style note dicts (times in beats).
 
-    ``velocities`` gives a velocity per step (used at each note's start step); a hold
-    with nothing sounding is read as a rest.
+    ``velocities`` gives a velocity per step (used at each note's start step).
     """
-    notes: list[dict] = []
-    current: dict | None = None
-    for step, token in enumerate(int(t) for t in tokens):
-        if token == HOLD and current is not None:
-            current["duration"] += 1.0 / STEPS_PER_BEAT
-            continue
-        current = None
-        if token >= PITCH_OFFSET:
-            velocity = default_velocity if velocities is None else int(velocities[step])
-            current = {
-                "pitch": token_to_pitch(token),
-                "start_time": step / STEPS_PER_BEAT,
-                "duration": 1.0 / STEPS_PER_BEAT,
-                "velocity": velocity,
-            }
-            notes.append(current)
-    return notes
+    spans = note_spans(tokens)
+    return [
+        {
+            "pitch": int(pitch),
+            "start_time": start / STEPS_PER_BEAT,
+            "duration": (end - start) / STEPS_PER_BEAT,
+            "velocity": default_velocity if velocities is None else int(velocities[start]),
+        }
+        for start, end, pitch in zip(spans.starts.tolist(), spans.ends.tolist(), spans.pitches.tolist())
+    ]
 
 
 def normalise_tokens(tokens: np.ndarray) -> np.ndarray:

@@ -30,11 +30,12 @@ class Result:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A clip on the model's grid: segment tokens, source note per step, octave shift."""
+    """A clip on the model's grid: segment tokens, the velocity of the input note that
+    starts on each step (-1 where none does), octave shift."""
 
     clip: Clip
     tokens: np.ndarray
-    source: np.ndarray
+    onset_velocity: np.ndarray
     shift: int
 
 
@@ -78,28 +79,33 @@ class Engine:
         encoded = codec.notes_to_tokens(notes, codec.steps_for_length(clip.length))
         if encoded.dropped_notes:
             warnings.append(f"polyphonic input reduced to its top line ({encoded.dropped_notes} notes left out)")
-        return _Prepared(clip, codec.segments(encoded.tokens), encoded.source, shift)
+        velocities = np.array([n.velocity for n in clip.notes] + [-1], dtype=np.int64)
+        return _Prepared(clip, codec.segments(encoded.tokens), velocities[encoded.source], shift)
 
     def _to_clip(self, tokens: np.ndarray, length: float, shift: int = 0,
                  like: Sequence[_Prepared] = (), velocity: int | None = None) -> Clip:
         tokens = codec.normalise_tokens(tokens.reshape(-1))[: int(round(length * codec.STEPS_PER_BEAT))]
         if velocity is None:
             velocity = int(round(np.mean([p.clip.mean_velocity for p in like]))) if like else 100
-        notes = []
-        for note in codec.tokens_to_notes(tokens):
-            step = int(round(note["start_time"] * codec.STEPS_PER_BEAT))
-            pitch = min(127, max(0, note["pitch"] - shift))
-            duration = min(note["duration"], length - note["start_time"])
-            notes.append(Note(pitch, note["start_time"], duration, self._velocity_at(step, like, velocity)))
-        return Clip(length, tuple(notes))
+        spans = codec.note_spans(tokens)
+        velocities = self._velocities_at(spans.starts, like, velocity)
+        pitches = np.clip(spans.pitches - shift, 0, 127)
+        beats = codec.STEPS_PER_BEAT
+        return Clip(length, tuple(
+            Note(pitch, start / beats, min((end - start) / beats, length - start / beats), vel)
+            for start, end, pitch, vel in zip(spans.starts.tolist(), spans.ends.tolist(), pitches.tolist(),
+                                              velocities.tolist())
+        ))
 
     @staticmethod
-    def _velocity_at(step: int, like: Sequence[_Prepared], fallback: int) -> int:
-        """The velocity of the first clip in ``like`` with a note starting on ``step``, else ``fallback``."""
-        for prepared in like:
-            if step < len(prepared.source) and prepared.source[step] >= 0:
-                return prepared.clip.notes[prepared.source[step]].velocity
-        return fallback
+    def _velocities_at(steps: np.ndarray, like: Sequence[_Prepared], fallback: int) -> np.ndarray:
+        """Per step, the velocity of the first clip in ``like`` with a note starting there, else ``fallback``."""
+        velocities = np.full(len(steps), fallback, dtype=np.int64)
+        for prepared in reversed(like):  # earlier clips in ``like`` take precedence
+            known = prepared.onset_velocity
+            found = np.where(steps < len(known), known[np.minimum(steps, len(known) - 1)], -1)
+            velocities = np.where(found >= 0, found, velocities)
+        return velocities
 
     # -- operations --------------------------------------------------------------------
     def info(self) -> dict:
@@ -148,7 +154,8 @@ class Engine:
         alphas = np.linspace(0, 1, steps) if steps is not None else [_check_unit(alpha, "alpha")]
         warnings: list[str] = []
         pa, pb = self._prepare(a, warnings), self._prepare(b, warnings)
-        za, zb = self.model.encode(pa.tokens)[0], self.model.encode(pb.tokens)[0]
+        both = self.model.encode(np.concatenate([pa.tokens, pb.tokens]))[0]  # one call for both clips
+        za, zb = both[: len(pa.tokens)], both[len(pa.tokens):]
         segments = max(len(za), len(zb))
         za, zb = np.resize(za, (segments, za.shape[1])), np.resize(zb, (segments, zb.shape[1]))
         z = np.concatenate([slerp(za, zb, value) if method == "slerp" else (1 - value) * za + value * zb

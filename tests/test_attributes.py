@@ -15,7 +15,7 @@ def test_known_values():
     values = dict(zip(attributes.ATTRIBUTES, attributes.measure(window(notes))))
     assert values["density"] == pytest.approx(8 / 4)
     assert values["register"] == pytest.approx(np.mean([60, 64, 62, 67, 72, 60, 60, 65]))
-    assert values["range"] == 12
+    assert values["spread"] == pytest.approx(np.std([60, 64, 62, 67, 72, 60, 60, 65]))
     assert values["motion"] == pytest.approx(np.mean(np.abs(np.diff([60, 64, 62, 67, 72, 60, 60, 65]))))
 
 

@@ -42,7 +42,22 @@ def test_results_keep_the_input_dynamics(engine):
     for note in out.notes:
         step = round(note.start_time * 4)
         assert note.velocity == by_step.get(step, clip.mean_velocity)
-    assert len({n.velocity for n in out.notes}) >= 1
+
+
+def test_a_clip_on_the_grid_comes_back_with_its_own_velocities(engine):
+    clip = melody(velocities=(111, 37, 64))
+    prepared = engine._prepare(clip, [])
+    assert engine._to_clip(prepared.tokens, clip.length, prepared.shift, (prepared,)) == clip
+
+
+def test_the_first_clip_given_lends_its_velocities_first(engine):
+    a = parse_clip({"length": 4, "notes": [{"pitch": 60, "start_time": 0, "duration": 1, "velocity": 20}]})
+    b = parse_clip({"length": 4, "notes": [{"pitch": 62, "start_time": t, "duration": 1, "velocity": 90}
+                                           for t in (0, 1)]})
+    pa, pb = engine._prepare(a, []), engine._prepare(b, [])
+    out = engine._to_clip(pb.tokens, 4.0, 0, (pa, pb))
+    assert [n.velocity for n in out.notes] == [20, 90]
+    assert [n.velocity for n in engine._to_clip(pb.tokens, 4.0, 0, ()).notes] == [100, 100]
 
 
 def test_polyphonic_input_is_reduced_with_a_warning(engine):

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import torch
 
+from engine.attributes import ATTRIBUTES
 from engine.bundle import load_bundle
 from engine.latent import LatentModel
 from training.export import ParityError, check_parity, load_checkpoint
@@ -13,7 +14,7 @@ from training.export import ParityError, check_parity, load_checkpoint
 
 def test_export_writes_a_valid_bundle(tiny_bundle):
     bundle = load_bundle(tiny_bundle)
-    assert [f.name for f in bundle.faders] == ["density", "register", "range", "motion"]
+    assert [f.name for f in bundle.faders] == list(ATTRIBUTES)
     assert [g.name for g in bundle.genres] == ["folk", "celtic", "chorale"]
     manifest = bundle.manifest
     assert manifest["parity"]["decoded_token_mismatches"] == 0
@@ -78,3 +79,16 @@ def test_eager_model_rebuilt_from_the_bundle_matches_onnx(tiny_bundle):
     with torch.no_grad():
         eager = model.decode(torch.from_numpy(z)).numpy()
     assert np.abs(eager - latent.decode_logits(z)).max() < 1e-3
+
+
+def test_planar_twin_computes_the_same_function(tiny_config):
+    from training.models import MelodyVAE, to_planar
+
+    model = MelodyVAE(tiny_config.model).eval()
+    tokens = torch.randint(0, 50, (3, 64))
+    z = torch.randn(3, tiny_config.model.latent_size)
+    with torch.no_grad():
+        for original, planar in zip(model.encoder(tokens), to_planar(model.encoder)(tokens)):
+            assert torch.allclose(original, planar, atol=1e-5)
+        assert torch.allclose(model.decoder(z), to_planar(model.decoder)(z), atol=1e-5)
+    assert any(isinstance(m, torch.nn.Conv2d) for m in to_planar(model.decoder).modules())

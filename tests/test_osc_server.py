@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from engine.attributes import ATTRIBUTES
 from bridge.osc.protocol import build
 from tests.oscclient import Client, server_log, start_server
 
@@ -37,7 +38,7 @@ def test_ping_pongs_with_version_and_bundle(client):
 
 def test_info_lists_faders_genres_ops_and_limits(client):
     info = client.result("info", 1, {})
-    assert [f["name"] for f in info["faders"]] == ["density", "register", "range", "motion"]
+    assert [f["name"] for f in info["faders"]] == list(ATTRIBUTES)
     assert info["genres"] == ["folk", "celtic", "chorale"]
     assert "interpolate" in info["ops"] and info["limits"]["notes"] == 1024
 

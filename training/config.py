@@ -10,7 +10,7 @@ class ModelConfig:
 
     latent_size: int = 128
     embed_size: int = 64
-    channels: tuple[int, ...] = (128, 160, 192, 192, 192)
+    channels: tuple[int, ...] = (64, 96, 128, 192, 192)
     decoder: str = "conv"  # "conv" (parallel) or "gru" (autoregressive, for comparison)
     gru_size: int = 256
     n_genres: int = 3
@@ -30,7 +30,7 @@ class ModelConfig:
 class TrainConfig:
     """Optimisation and loss settings (frozen, stored in checkpoints and the manifest)."""
 
-    steps: int = 9000
+    steps: int = 13000
     batch_size: int = 256
     learning_rate: float = 1e-3
     beta: float = 0.05
@@ -39,8 +39,9 @@ class TrainConfig:
     delta: float = 10.0
     regularisation_weight: float = 1.0
     anchor_weight: float = 5.0
-    anchor_clip: float | None = None  # clip standardised attributes to +-this before anchoring
+    anchor_clip: float | None = 2.5  # clip standardised attributes to +-this before anchoring
     swap_weight: float = 10.0
+    swap_attribute_weights: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0)  # density, register, spread, motion
     max_shift: int = 6
     seed: int = 0
     eval_every: int = 500
@@ -55,4 +56,5 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
         """Inverse of :meth:`to_dict`."""
-        return cls(**{**data, "model": ModelConfig.from_dict(data["model"])})
+        return cls(**{**data, "model": ModelConfig.from_dict(data["model"]),
+                      "swap_attribute_weights": tuple(data["swap_attribute_weights"])})

@@ -19,7 +19,7 @@ from training.models import DecoderExport, EncoderExport, MelodyVAE
 from training.config import TrainConfig
 from training.train import FADER_INDEX
 
-UNITS = {"density": "onsets per bar", "register": "MIDI pitch", "range": "semitones", "motion": "semitones per note"}
+UNITS = {"density": "onsets per bar", "register": "MIDI pitch", "spread": "semitones (standard deviation)", "motion": "semitones per note"}
 CALIBRATION_POINTS = 17
 CALIBRATION_WINDOWS = 256
 OPSET = 17
@@ -148,9 +148,12 @@ def torch_model_from_bundle(bundle_dir: Path) -> MelodyVAE:
     config = TrainConfig.from_dict(bundle.manifest["training"]["config"])
     model = MelodyVAE(config.model)
     state = {"prior_means": torch.tensor([g["learned_mean"] for g in bundle.manifest["genres"]])}
+    shapes = {name: tensor.shape for name, tensor in model.state_dict().items()}
     for role in ("encoder", "decoder"):
         for initializer in onnx.load(str(bundle.file(role))).graph.initializer:
-            state[initializer.name] = torch.from_numpy(numpy_helper.to_array(initializer).copy())
+            weights = torch.from_numpy(numpy_helper.to_array(initializer).copy())
+            # The graph holds 2-D (1 x k) twins of the 1-D layers (models.to_planar).
+            state[initializer.name] = weights.reshape(shapes[initializer.name]) if initializer.name in shapes else weights
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or any(not name.endswith("num_batches_tracked") for name in missing):
         raise ValueError(f"bundle weights do not fit the model: missing {missing}, unexpected {unexpected}")

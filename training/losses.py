@@ -7,7 +7,6 @@ import torch.nn.functional as F
 
 from engine.codec import BARS_PER_WINDOW, PITCH_MAX, PITCH_MIN, PITCH_OFFSET
 
-_SHARPNESS = 0.25  # semitones; the soft max/min of the range approach the hard ones as this shrinks
 _PITCHES = torch.arange(PITCH_MIN, PITCH_MAX + 1, dtype=torch.float32)
 
 
@@ -29,22 +28,20 @@ def attribute_regularisation(z_fader: torch.Tensor, attribute: torch.Tensor, del
 
 
 def soft_attributes(logits: torch.Tensor) -> torch.Tensor:
-    """Differentiable expectations of density, register, range and motion under the
+    """Differentiable expectations of density, register, spread and motion under the
     decoder's per-step distributions, in the units of :mod:`engine.attributes`."""
     probs = torch.softmax(logits, dim=-1)
     pitch_probs = probs[..., PITCH_OFFSET:]
+    pitches = _PITCHES.to(logits.device)
     onset = pitch_probs.sum(-1)
-    pitch = (pitch_probs * _PITCHES.to(logits.device)).sum(-1) / onset.clamp_min(1e-6)
     total = onset.sum(-1).clamp_min(1e-6)
     density = onset.sum(-1) / BARS_PER_WINDOW
-    register = (onset * pitch).sum(-1) / total
-    log_onset = torch.log(onset.clamp_min(1e-6))
-    # Steps without an onset carry no pitch; park them at the register so they never win the max or min.
-    parked = torch.where(onset > 1e-3, pitch, register.detach()[:, None])
-    high = (torch.softmax(parked / _SHARPNESS + log_onset, -1) * parked).sum(-1)
-    low = (torch.softmax(-parked / _SHARPNESS + log_onset, -1) * parked).sum(-1)
+    register = (pitch_probs * pitches).sum((-1, -2)) / total
+    second_moment = (pitch_probs * pitches ** 2).sum((-1, -2)) / total
+    spread = (second_moment - register ** 2).clamp_min(1e-4).sqrt()
+    pitch = (pitch_probs * pitches).sum(-1) / onset.clamp_min(1e-6)
     motion = _soft_motion(onset, pitch)
-    return torch.stack([density, register, high - low, motion], dim=-1)
+    return torch.stack([density, register, spread, motion], dim=-1)
 
 
 def _soft_motion(onset: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
@@ -65,22 +62,24 @@ def _soft_motion(onset: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
 
 def fader_swap(
     decoder, z: torch.Tensor, attributes: torch.Tensor, fader_index: list[int],
-    mean: torch.Tensor, std: torch.Tensor,
+    mean: torch.Tensor, std: torch.Tensor, weights: torch.Tensor,
 ) -> torch.Tensor:
-    """Give each window one fader value borrowed from another window, decode, and ask the
-    decoder for the borrowed attribute while the other attributes stay the window's own.
+    """Give each window's faders, each with probability 1/2, values borrowed from other
+    windows, decode, and ask the decoder for the borrowed attributes while the others
+    stay the window's own.
 
-    ``attributes`` are raw (B, n_faders); errors are measured in training-set standard
-    deviations. The latents are detached: only the decoder learns to obey the faders.
+    Independent swaps train faders moved together, as musicians move them. ``attributes``
+    are raw (B, n_faders); errors are measured in training-set standard deviations and
+    weighted per attribute. The latents are detached: only the decoder learns to obey.
     """
-    batch = z.shape[0]
-    donor = torch.randperm(batch, device=z.device)
-    which = torch.randint(0, len(fader_index), (batch,), device=z.device)
-    columns = torch.tensor(fader_index, device=z.device)[which]
-    rows = torch.arange(batch, device=z.device)
+    batch, n_faders = attributes.shape
+    donors = torch.stack([torch.randperm(batch, device=z.device) for _ in range(n_faders)], dim=1)
+    swap = torch.rand(batch, n_faders, device=z.device) < 0.5
+    columns = torch.tensor(fader_index, device=z.device)
     swapped = z.detach().clone()
-    swapped[rows, columns] = z.detach()[donor, columns]
-    target = attributes.clone()
-    target[rows, which] = attributes[donor, which]
+    borrowed = z.detach()[donors, columns]  # (B, n_faders): fader f of window donors[:, f]
+    swapped[:, columns] = torch.where(swap, borrowed, swapped[:, columns])
+    target = torch.where(swap, attributes[donors, torch.arange(n_faders, device=z.device)], attributes)
     produced = soft_attributes(decoder(swapped))
-    return F.mse_loss((produced - mean) / std, (target - mean) / std)
+    error = ((produced - target) / std) ** 2
+    return (error * weights).mean()

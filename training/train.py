@@ -47,6 +47,7 @@ class Trainer:
         self.val_tokens = val.tokens[torch.randperm(len(val), generator=torch.Generator().manual_seed(1))[:2048]]
         self.attribute_mean = self.train_set.attributes.mean(0)
         self.attribute_std = self.train_set.attributes.std(0)
+        self.swap_weights = torch.tensor(config.swap_attribute_weights, dtype=torch.float32)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.sampler = BatchSampler(self.train_set, config.batch_size, config.max_shift, self.generator)
         self.model = MelodyVAE(config.model)
@@ -109,7 +110,8 @@ class Trainer:
         total = total + c.anchor_weight * terms["anchor"]
         if c.swap_weight > 0 and c.model.decoder == "conv":
             terms["swap"] = losses.fader_swap(
-                self.model.decoder, z, attributes, FADER_INDEX, self.attribute_mean, self.attribute_std
+                self.model.decoder, z, attributes, FADER_INDEX, self.attribute_mean, self.attribute_std,
+                self.swap_weights,
             )
             total = total + c.swap_weight * terms["swap"]
         for group in self.optimizer.param_groups:
