@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from engine.attributes import ATTRIBUTES
@@ -92,3 +93,15 @@ def test_planar_twin_computes_the_same_function(tiny_config):
             assert torch.allclose(original, planar, atol=1e-5)
         assert torch.allclose(model.decoder(z), to_planar(model.decoder)(z), atol=1e-5)
     assert any(isinstance(m, torch.nn.Conv2d) for m in to_planar(model.decoder).modules())
+
+
+def test_weights_ship_as_float16_and_unrounded_weights_are_refused(tiny_bundle, tiny_config, tmp_path):
+    import onnx
+
+    from training.export import export_onnx
+    from training.models import MelodyVAE
+
+    stored = onnx.load(str(tiny_bundle / "decoder.onnx")).graph.initializer
+    assert sum(i.data_type == onnx.TensorProto.FLOAT16 for i in stored) > 10
+    with pytest.raises(ValueError, match="not float16-exact"):
+        export_onnx(MelodyVAE(tiny_config.model).eval(), tmp_path)

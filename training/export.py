@@ -15,6 +15,7 @@ from engine.codec import WINDOW_STEPS
 from engine.latent import LatentModel
 from training.corpus import GENRES, Corpus, summary
 from training.evaluate import fitted_prior
+from training.half_weights import round_to_half, store_half, stored_weights
 from training.models import DecoderExport, EncoderExport, MelodyVAE
 from training.config import TrainConfig
 from training.train import FADER_INDEX
@@ -41,7 +42,8 @@ def load_checkpoint(path: Path) -> tuple[MelodyVAE, dict]:
 
 
 def export_onnx(model: MelodyVAE, out_dir: Path) -> dict[str, str]:
-    """Write encoder.onnx and decoder.onnx with a dynamic batch axis."""
+    """Write encoder.onnx and decoder.onnx with a dynamic batch axis and float16-stored
+    weights (the model must be rounded with :func:`round_to_half` first)."""
     # Export restores each wrapper's training flag recursively, so the wrappers must be in eval mode too.
     tokens = torch.zeros(2, WINDOW_STEPS, dtype=torch.long)
     z = torch.zeros(2, model.config.latent_size)
@@ -51,6 +53,9 @@ def export_onnx(model: MelodyVAE, out_dir: Path) -> dict[str, str]:
     torch.onnx.export(DecoderExport(model).eval(), (z,), out_dir / "decoder.onnx", input_names=["z"],
                       output_names=["logits"], opset_version=OPSET, dynamo=False, do_constant_folding=False,
                       dynamic_axes={"z": {0: "batch"}, "logits": {0: "batch"}})
+    names = set(model.state_dict())
+    for path in ("encoder.onnx", "decoder.onnx"):
+        store_half(out_dir / path, names)
     return {"encoder": "encoder.onnx", "decoder": "decoder.onnx"}
 
 
@@ -141,19 +146,15 @@ def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: Melod
 def torch_model_from_bundle(bundle_dir: Path) -> MelodyVAE:
     """Rebuild the eager PyTorch model from a bundle's ONNX weights (exported unfolded, so
     every initializer keeps its state-dict name); used to compare ONNX with eager PyTorch."""
-    import onnx
-    from onnx import numpy_helper
-
     bundle = load_bundle(bundle_dir)
     config = TrainConfig.from_dict(bundle.manifest["training"]["config"])
     model = MelodyVAE(config.model)
     state = {"prior_means": torch.tensor([g["learned_mean"] for g in bundle.manifest["genres"]])}
     shapes = {name: tensor.shape for name, tensor in model.state_dict().items()}
     for role in ("encoder", "decoder"):
-        for initializer in onnx.load(str(bundle.file(role))).graph.initializer:
-            weights = torch.from_numpy(numpy_helper.to_array(initializer).copy())
+        for name, weights in stored_weights(bundle.file(role)).items():
             # The graph holds 2-D (1 x k) twins of the 1-D layers (models.to_planar).
-            state[initializer.name] = weights.reshape(shapes[initializer.name]) if initializer.name in shapes else weights
+            state[name] = torch.from_numpy(weights.copy()).reshape(shapes.get(name, weights.shape))
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or any(not name.endswith("num_batches_tracked") for name in missing):
         raise ValueError(f"bundle weights do not fit the model: missing {missing}, unexpected {unexpected}")
@@ -166,6 +167,7 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
     Writes into a temporary sibling first so a failed export never clobbers a good bundle.
     """
     model, state = load_checkpoint(checkpoint)
+    round_to_half(model)  # the shipped weights are float16; everything below uses them
     staging = out_dir.with_name(out_dir.name + ".staging")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
