@@ -81,23 +81,53 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     return _write(args, result.clips, [args.a, args.b], a.tempo, a.meter, result.warnings)
 
 
-def cmd_faders(args: argparse.Namespace) -> int:
-    """Set faders on a MIDI file."""
-    from bridge.midifile import read_clip
-
-    values = {name: getattr(args, name) for name in ATTRIBUTES
-              if getattr(args, name) is not None}
+def _fader_values(args: argparse.Namespace) -> dict[str, float]:
+    values = {name: getattr(args, name) for name in ATTRIBUTES if getattr(args, name) is not None}
     for item in args.fader:
         name, _, value = item.partition("=")
         try:
             values[name] = float(value)
         except ValueError:
             raise CliError(f"--fader takes NAME=VALUE with VALUE in 0..1, got {item!r}") from None
+    return values
+
+
+def cmd_faders(args: argparse.Namespace) -> int:
+    """Set faders on a MIDI file."""
+    from bridge.midifile import read_clip
+
+    values = _fader_values(args)
     if not values:
         raise CliError("set at least one fader, e.g. --density 0.8")
     source = read_clip(args.input, args.track)
     result = _engine(args).faders(source.clip, values)
     return _write(args, result.clips, [args.input], source.tempo, source.meter, result.warnings)
+
+
+def cmd_fuse(args: argparse.Namespace) -> int:
+    """Join two MIDI files into one phrase with Connective Fusion."""
+    from bridge.midifile import read_clip
+
+    left, right = read_clip(args.left, args.track), read_clip(args.right, args.track)
+    fusion = _engine(args).fuse(left.clip, right.clip, style=args.style, iterations=args.iterations,
+                                similarity=args.similarity, keep_iterations=args.keep_iterations)
+    clips = fusion.iterations or [fusion.clip]
+    return _write(args, clips, [args.left, args.right], left.tempo, left.meter, fusion.warnings)
+
+
+def cmd_continue(args: argparse.Namespace) -> int:
+    """Continue a MIDI file: plain, fused with another file, toward another file, or with faders."""
+    from bridge.midifile import read_clip
+
+    source = read_clip(args.input, args.track)
+    others = {name: read_clip(path, args.track).clip if path else None
+              for name, path in (("fuse_with", args.fuse_with), ("interpolate_to", args.interpolate_to))}
+    result = _engine(args).continuation(
+        source.clip, bars=args.bars, variations=args.n, temperature=args.temperature, seed=args.seed,
+        alpha=args.alpha, faders=_fader_values(args), style=args.style, similarity=args.similarity, **others)
+    clips = result.clips if args.alone else [source.clip.then(clip) for clip in result.clips]
+    inputs = [args.input] + [path for path in (args.fuse_with, args.interpolate_to) if path]
+    return _write(args, clips, inputs, source.tempo, source.meter, result.warnings)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -186,10 +216,34 @@ def build_parser() -> argparse.ArgumentParser:
     interpolate.add_argument("--alpha", type=_unit, help="one clip at this mix instead of --steps")
     interpolate.add_argument("--method", choices=("linear", "slerp"), default="linear")
 
-    faders = file_command("faders", "move faders on a MIDI file", cmd_faders, ("input",))
-    for name in ATTRIBUTES:
-        faders.add_argument(f"--{name}", type=_unit, metavar="0..1")
-    faders.add_argument("--fader", action="append", default=[], metavar="NAME=VALUE", help="any other fader")
+    def fader_options(sub: argparse.ArgumentParser) -> None:
+        for name in ATTRIBUTES:
+            sub.add_argument(f"--{name}", type=_unit, metavar="0..1")
+        sub.add_argument("--fader", action="append", default=[], metavar="NAME=VALUE", help="any other fader")
+
+    def fusion_options(sub: argparse.ArgumentParser, style_default) -> None:
+        sub.add_argument("--style", type=_unit, nargs=2, default=style_default, metavar=("X", "Y"),
+                         help="position on the fusion style pad, each 0..1")
+        sub.add_argument("--similarity", type=float, help="how close to stay to the input (see segue info)")
+
+    fader_options(file_command("faders", "move faders on a MIDI file", cmd_faders, ("input",)))
+
+    fuse = file_command("fuse", "join two MIDI files into one phrase (Connective Fusion)", cmd_fuse, ("left", "right"))
+    fusion_options(fuse, [0.5, 0.5])
+    fuse.add_argument("--iterations", type=int, default=1, help="apply the fusion this many times")
+    fuse.add_argument("--keep-iterations", action="store_true", help="write the phrase after every iteration")
+
+    follow = file_command("continue", "continue a MIDI file", cmd_continue, ("input",))
+    follow.add_argument("--bars", type=int, default=4)
+    follow.add_argument("-n", type=int, default=1, help="how many variations")
+    follow.add_argument("--temperature", type=float, default=1.0)
+    follow.add_argument("--seed", type=int)
+    follow.add_argument("--fuse-with", type=Path, help="make the continuation this file, fused to connect")
+    follow.add_argument("--interpolate-to", type=Path, help="move the continuation toward this file")
+    follow.add_argument("--alpha", type=_unit, default=0.5, help="how far toward --interpolate-to")
+    follow.add_argument("--alone", action="store_true", help="write only the continuation, not the input before it")
+    fader_options(follow)
+    fusion_options(follow, None)
 
     generate = file_command("generate", "generate new 4-bar clips", cmd_generate, ())
     generate.add_argument("-n", type=int, default=1, help="how many clips")

@@ -11,6 +11,7 @@ import numpy as np
 
 from engine import ClipError, Engine, Result, parse_clip
 from engine.clip import LimitError
+from engine.phrases import DEFAULT_STYLE
 
 OpHandler = Callable[[Engine, dict], dict]
 
@@ -56,10 +57,14 @@ def op_info(engine: Engine, payload: dict) -> dict:
     from bridge.osc.protocol import MAX_DATAGRAM_BYTES, MAX_REQUEST_BYTES, OPS
     from engine.clip import MAX_BEATS, MAX_NOTES
     from engine.ops import MAX_INTERPOLATION_STEPS, MAX_VARIATIONS
+    from engine.phrases import MAX_CONTINUATION_BARS, MAX_FUSION_ITERATIONS
 
-    return {**engine.info(), "ops": list(OPS), "limits": {
+    needs = {"fuse": "fusion", "continue": "continuation"}
+    ops = [op for op in OPS if op not in needs or engine.model.has(needs[op])]
+    return {**engine.info(), "ops": ops, "limits": {
         "datagram_bytes": MAX_DATAGRAM_BYTES, "request_bytes": MAX_REQUEST_BYTES, "notes": MAX_NOTES,
-        "beats": MAX_BEATS, "variations": MAX_VARIATIONS, "interpolation_steps": MAX_INTERPOLATION_STEPS}}
+        "beats": MAX_BEATS, "variations": MAX_VARIATIONS, "interpolation_steps": MAX_INTERPOLATION_STEPS,
+        "fusion_iterations": MAX_FUSION_ITERATIONS, "continuation_bars": MAX_CONTINUATION_BARS}}
 
 
 def op_encode(engine: Engine, payload: dict) -> dict:
@@ -114,7 +119,40 @@ def op_generate(engine: Engine, payload: dict) -> dict:
         velocity=int(_float(payload, "velocity", 100, 1, 127))))
 
 
+def _optional_clip(payload: dict, name: str):
+    data = _field(payload, name, (dict,), None, "a clip object")
+    return None if data is None else parse_clip(data, name)
+
+
+def op_fuse(engine: Engine, payload: dict) -> dict:
+    """``fuse {"left", "right", "style"?, "iterations"?, "similarity"?, "keep_iterations"?}``
+    -> ``{"clip", "left", "right", "iterations"?}``."""
+    style = _field(payload, "style", (list,), list(DEFAULT_STYLE), "a list [x, y] in 0..1")
+    fusion = engine.fuse(parse_clip(_field(payload, "left", (dict,)), "left"),
+                         parse_clip(_field(payload, "right", (dict,)), "right"), style=style,
+                         iterations=_int(payload, "iterations", 1), similarity=_float(payload, "similarity", None),
+                         keep_iterations=_field(payload, "keep_iterations", (bool,), False, "true or false"))
+    result = {"clip": fusion.clip.to_dict(), "left": fusion.left.to_dict(), "right": fusion.right.to_dict(),
+              "warnings": fusion.warnings}
+    if fusion.iterations:
+        result["iterations"] = [clip.to_dict() for clip in fusion.iterations]
+    return result
+
+
+def op_continue(engine: Engine, payload: dict) -> dict:
+    """``continue {"clip", "bars"?, "variations"?, "temperature"?, "seed"?, "fuse_with"?,
+    "interpolate_to"?, "alpha"?, "faders"?, "style"?, "similarity"?}`` -> ``{"clips"}``."""
+    style = _field(payload, "style", (list,), None, "a list [x, y] in 0..1")
+    return _clips(engine.continuation(
+        parse_clip(_field(payload, "clip", (dict,))), bars=_int(payload, "bars", 4),
+        variations=_int(payload, "variations", 1), temperature=_float(payload, "temperature", 1.0, 0.0, 2.0),
+        seed=_seed(payload), fuse_with=_optional_clip(payload, "fuse_with"),
+        interpolate_to=_optional_clip(payload, "interpolate_to"), alpha=_float(payload, "alpha", 0.5, 0.0, 1.0),
+        faders=_field(payload, "faders", (dict,), {}, "an object of fader names to 0..1"), style=style,
+        similarity=_float(payload, "similarity", None)))
+
+
 HANDLERS: dict[str, OpHandler] = {
-    "info": op_info, "encode": op_encode, "decode": op_decode,
-    "interpolate": op_interpolate, "faders": op_faders, "generate": op_generate,
+    "info": op_info, "encode": op_encode, "decode": op_decode, "interpolate": op_interpolate,
+    "faders": op_faders, "generate": op_generate, "fuse": op_fuse, "continue": op_continue,
 }

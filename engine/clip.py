@@ -47,6 +47,11 @@ class Clip:
         """The protocol's JSON form."""
         return {"length": self.length, "notes": [note.to_dict() for note in self.notes]}
 
+    def then(self, other: "Clip") -> "Clip":
+        """This clip followed by ``other``, which starts at this clip's end."""
+        moved = tuple(Note(n.pitch, n.start_time + self.length, n.duration, n.velocity, n.extra) for n in other.notes)
+        return Clip(self.length + other.length, self.notes + moved)
+
     @property
     def mean_velocity(self) -> int:
         """Rounded mean velocity of the notes (100 for an empty clip)."""

@@ -19,17 +19,37 @@ def session_options(threads: int = 1) -> ort.SessionOptions:
     return options
 
 
+def sample_mixture(log_weights: np.ndarray, means: np.ndarray, log_std: np.ndarray, temperature: float,
+                   rng: np.random.Generator) -> np.ndarray:
+    """One latent per row from a diagonal Gaussian mixture (B, K) / (B, K, d).
+
+    Temperature scales the spread; at 0 each row takes the mean of its likeliest component.
+    """
+    rows = np.arange(len(log_weights))
+    if temperature <= 0:
+        return means[rows, log_weights.argmax(-1)]
+    weights = np.exp(log_weights - log_weights.max(-1, keepdims=True))
+    cumulative = np.cumsum(weights / weights.sum(-1, keepdims=True), axis=-1)
+    component = np.minimum((cumulative < rng.random((len(rows), 1))).sum(-1), log_weights.shape[1] - 1)
+    noise = rng.standard_normal((len(rows), means.shape[-1])).astype(np.float32)
+    return means[rows, component] + temperature * np.exp(log_std[rows, component]) * noise
+
+
 class LatentModel:
-    """Encoder and decoder sessions of a bundle."""
+    """Encoder and decoder sessions of a bundle, and its pair models when it has them."""
 
     def __init__(self, bundle: Bundle, threads: int = 1) -> None:
         self.bundle = bundle
         options = session_options(threads)
+        self._sessions = {}
         try:
-            self._encoder = ort.InferenceSession(str(bundle.file("encoder")), options, providers=["CPUExecutionProvider"])
-            self._decoder = ort.InferenceSession(str(bundle.file("decoder")), options, providers=["CPUExecutionProvider"])
+            for role in ("encoder", "decoder", "fusion", "continuation"):
+                if role in bundle.manifest["files"]:
+                    self._sessions[role] = ort.InferenceSession(str(bundle.file(role)), options,
+                                                                providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for bad graphs
             raise BundleError(f"bundle {bundle.path}: ONNX file could not be loaded ({error})") from None
+        self._encoder, self._decoder = self._sessions["encoder"], self._sessions["decoder"]
 
     @property
     def latent_size(self) -> int:
@@ -46,6 +66,27 @@ class LatentModel:
         """Token logits (N, 64, classes) for latents (N, latent)."""
         z = np.asarray(z, dtype=np.float32).reshape(-1, self.latent_size)
         return self._decoder.run(None, {"z": z})[0]
+
+    def has(self, role: str) -> bool:
+        """Whether the bundle ships the model with this role (``fusion``, ``continuation``)."""
+        return role in self._sessions
+
+    def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
+             similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Connective Fusion: (z_L', z_R') for latent pairs, styles (B, 2) and strengths (B, 1)."""
+        session = self._sessions["fusion"]
+        feed = {"left": left, "right": right, "style": style, "similarity": similarity}
+        # A generator trained for one strength has no similarity input.
+        wanted = {graph_input.name for graph_input in session.get_inputs()}
+        new_left, new_right = session.run(
+            None, {name: np.asarray(value, dtype=np.float32) for name, value in feed.items() if name in wanted})
+        return new_left, new_right
+
+    def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mixture parameters of p(z_R | z_L): log-weights (B, K), means and log-stds (B, K, d)."""
+        log_weights, means, log_std = self._sessions["continuation"].run(
+            None, {"left": np.asarray(left, dtype=np.float32).reshape(-1, self.latent_size)})
+        return log_weights, means, log_std
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Greedy token windows for latents (temperature lives in latent space, in engine.ops)."""

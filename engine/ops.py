@@ -1,8 +1,7 @@
 """The musical operations, on clips, through the latent model.
 
-Every operation is deterministic for a given seed. Results keep the input's dynamics: a
-note that starts where an input note started takes that note's velocity; any other note
-takes the input's mean velocity. Generated clips use the ``velocity`` argument.
+Every operation is deterministic for a given seed. Results keep the input's dynamics
+(see :mod:`engine.grid`); generated clips use the ``velocity`` argument.
 """
 from __future__ import annotations
 
@@ -11,9 +10,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import codec
+from . import codec, grid, phrases
 from .bundle import Bundle, load_bundle
-from .clip import Clip, ClipError, LimitError, Note
+from .clip import Clip, ClipError, LimitError
 from .latent import LatentModel
 
 MAX_VARIATIONS = 16
@@ -26,17 +25,6 @@ class Result:
 
     clips: list[Clip]
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A clip on the model's grid: segment tokens, the velocity of the input note that
-    starts on each step (-1 where none does), octave shift."""
-
-    clip: Clip
-    tokens: np.ndarray
-    onset_velocity: np.ndarray
-    shift: int
 
 
 def slerp(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
@@ -66,47 +54,6 @@ class Engine:
         self.faders_by_name = {fader.name: fader for fader in self.bundle.faders}
         self.genres_by_name = {genre.name: genre for genre in self.bundle.genres}
 
-    # -- clip <-> grid -----------------------------------------------------------------
-    def _prepare(self, clip: Clip, warnings: list[str]) -> _Prepared:
-        pitches = [n.pitch for n in clip.notes]
-        shift = codec.octave_shift(pitches)
-        if shift is None:
-            warnings.append("the clip spans more than the model's 4 octaves; notes outside were folded by octaves")
-            shift = 0
-        elif shift:
-            warnings.append(f"the clip was moved {shift:+d} semitones into the model's range and moved back after")
-        notes = [{**n.to_dict(), "pitch": n.pitch + shift} for n in clip.notes]
-        encoded = codec.notes_to_tokens(notes, codec.steps_for_length(clip.length))
-        if encoded.dropped_notes:
-            warnings.append(f"polyphonic input reduced to its top line ({encoded.dropped_notes} notes left out)")
-        velocities = np.array([n.velocity for n in clip.notes] + [-1], dtype=np.int64)
-        return _Prepared(clip, codec.segments(encoded.tokens), velocities[encoded.source], shift)
-
-    def _to_clip(self, tokens: np.ndarray, length: float, shift: int = 0,
-                 like: Sequence[_Prepared] = (), velocity: int | None = None) -> Clip:
-        tokens = codec.normalise_tokens(tokens.reshape(-1))[: int(round(length * codec.STEPS_PER_BEAT))]
-        if velocity is None:
-            velocity = int(round(np.mean([p.clip.mean_velocity for p in like]))) if like else 100
-        spans = codec.note_spans(tokens)
-        velocities = self._velocities_at(spans.starts, like, velocity)
-        pitches = np.clip(spans.pitches - shift, 0, 127)
-        beats = codec.STEPS_PER_BEAT
-        return Clip(length, tuple(
-            Note(pitch, start / beats, min((end - start) / beats, length - start / beats), vel)
-            for start, end, pitch, vel in zip(spans.starts.tolist(), spans.ends.tolist(), pitches.tolist(),
-                                              velocities.tolist())
-        ))
-
-    @staticmethod
-    def _velocities_at(steps: np.ndarray, like: Sequence[_Prepared], fallback: int) -> np.ndarray:
-        """Per step, the velocity of the first clip in ``like`` with a note starting there, else ``fallback``."""
-        velocities = np.full(len(steps), fallback, dtype=np.int64)
-        for prepared in reversed(like):  # earlier clips in ``like`` take precedence
-            known = prepared.onset_velocity
-            found = np.where(steps < len(known), known[np.minimum(steps, len(known) - 1)], -1)
-            velocities = np.where(found >= 0, found, velocities)
-        return velocities
-
     # -- operations --------------------------------------------------------------------
     def info(self) -> dict:
         """A summary of the bundle: faders, genres, ops, limits, metrics headline."""
@@ -120,12 +67,14 @@ class Engine:
                        for f in self.bundle.faders],
             "genres": [g.name for g in self.bundle.genres],
             "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
+            **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"]}}
+               if self.model.has("fusion") else {}),
         }
 
     def encode(self, clip: Clip) -> tuple[np.ndarray, list[str]]:
         """Posterior means, one row per 4-bar segment."""
         warnings: list[str] = []
-        prepared = self._prepare(clip, warnings)
+        prepared = grid.prepare(clip, warnings)
         return self.model.encode(prepared.tokens)[0], warnings
 
     def decode(self, z: np.ndarray, length: float | None = None, temperature: float = 0.0,
@@ -140,7 +89,7 @@ class Engine:
             z = z + temperature * self.bundle.latent_std * noise
         full = len(z) * codec.WINDOW_STEPS / codec.STEPS_PER_BEAT
         length = full if length is None else min(float(length), full)
-        return self._to_clip(self.model.decode(z), length, velocity=velocity)
+        return grid.to_clip(self.model.decode(z), length, velocity=velocity)
 
     def interpolate(self, a: Clip, b: Clip, steps: int | None = None, alpha: float | None = None,
                     method: str = "linear") -> Result:
@@ -153,7 +102,7 @@ class Engine:
             raise LimitError(f"steps must be 2..{MAX_INTERPOLATION_STEPS}, got {steps}")
         alphas = np.linspace(0, 1, steps) if steps is not None else [_check_unit(alpha, "alpha")]
         warnings: list[str] = []
-        pa, pb = self._prepare(a, warnings), self._prepare(b, warnings)
+        pa, pb = grid.prepare(a, warnings), grid.prepare(b, warnings)
         both = self.model.encode(np.concatenate([pa.tokens, pb.tokens]))[0]  # one call for both clips
         za, zb = both[: len(pa.tokens)], both[len(pa.tokens):]
         segments = max(len(za), len(zb))
@@ -164,10 +113,11 @@ class Engine:
         clips = []
         for value, row in zip(alphas, tokens):
             like, shift = ((pa, pb), pa.shift) if value < 0.5 else ((pb, pa), pb.shift)
-            clips.append(self._to_clip(row, max(a.length, b.length), shift, like))
+            clips.append(grid.to_clip(row, max(a.length, b.length), shift, like))
         return Result(clips, warnings)
 
-    def _set_faders(self, z: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
+    def set_faders(self, z: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
+        """Latents with the named faders set to values in 0..1 of their calibrated ranges."""
         z = z.copy()
         for name, value in values.items():
             if name not in self.faders_by_name:
@@ -181,9 +131,9 @@ class Engine:
     def faders(self, clip: Clip, values: Mapping[str, float]) -> Result:
         """The clip with some faders set (0..1 spans each fader's calibrated range)."""
         warnings: list[str] = []
-        prepared = self._prepare(clip, warnings)
-        z = self._set_faders(self.model.encode(prepared.tokens)[0], values)
-        return Result([self._to_clip(self.model.decode(z), clip.length, prepared.shift, (prepared,))], warnings)
+        prepared = grid.prepare(clip, warnings)
+        z = self.set_faders(self.model.encode(prepared.tokens)[0], values)
+        return Result([grid.to_clip(self.model.decode(z), clip.length, prepared.shift, (prepared,))], warnings)
 
     def generate(self, variations: int = 1, temperature: float = 1.0, seed: int | None = None,
                  faders: Mapping[str, float] | None = None, genre: str | None = None, velocity: int = 100) -> Result:
@@ -197,7 +147,17 @@ class Engine:
         chosen = [self.genres_by_name[genre]] * variations if genre else [genres[i] for i in rng.integers(0, len(genres), variations)]
         noise = rng.standard_normal((variations, self.bundle.latent_size)).astype(np.float32)
         z = np.stack([g.mean for g in chosen]) + temperature * np.stack([g.std for g in chosen]) * noise
-        z = self._set_faders(z, faders or {})
+        z = self.set_faders(z, faders or {})
         tokens = self.model.decode(z)
         length = codec.WINDOW_STEPS / codec.STEPS_PER_BEAT
-        return Result([self._to_clip(row, length, velocity=velocity) for row in tokens])
+        return Result([grid.to_clip(row, length, velocity=velocity) for row in tokens])
+
+    def fuse(self, left: Clip, right: Clip, style: Sequence[float] = phrases.DEFAULT_STYLE, iterations: int = 1,
+             similarity: float | None = None, keep_iterations: bool = False) -> phrases.Fusion:
+        """Connective Fusion of two clips (see :func:`engine.phrases.fuse`)."""
+        return phrases.fuse(self, left, right, style, iterations, similarity, keep_iterations)
+
+    def continuation(self, clip: Clip, **options) -> Result:
+        """Clips that follow ``clip`` (see :func:`engine.phrases.continuation` for the options)."""
+        clips, warnings = phrases.continuation(self, clip, **options)
+        return Result(clips, warnings)

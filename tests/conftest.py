@@ -20,8 +20,9 @@ def tiny_corpus():
     windows = synthetic_windows(480, seed=0)
     index = np.arange(len(windows))
     return Corpus(windows=windows, genre=(index % len(GENRES)).astype(np.int32),
-                  split=((index // 3) % len(SPLITS)).astype(np.int32), tune=(index // 8).astype(np.int32),
-                  tune_ids=[f"synthetic#{i}" for i in range(len(windows) // 8)])
+                  split=((index // 8) % len(SPLITS)).astype(np.int32), tune=(index // 8).astype(np.int32),
+                  tune_ids=[f"synthetic#{i}" for i in range(len(windows) // 8)],
+                  start=((index % 8) * 64).astype(np.int32))
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +45,23 @@ def tiny_bundle(tmp_path_factory, tiny_corpus, tiny_config) -> Path:
     out = tmp_path_factory.mktemp("bundles") / "tiny"
     export_bundle(run / "last.pt", tiny_corpus, out, "tiny")
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_pair_bundle(tmp_path_factory, tiny_bundle, tiny_corpus) -> Path:
+    """The tiny bundle with a tiny fusion generator and continuation density added."""
+    import shutil
+
+    from training.config import ContinuationConfig, FusionConfig
+    from training.export_pairs import export_pairs
+    from training.pair_runs import train_continuation, train_fusion
+
+    bundle = tmp_path_factory.mktemp("pair-bundles") / "tiny-pairs"
+    runs = bundle.parent / "runs"
+    shutil.copytree(tiny_bundle, bundle)
+    train_fusion(FusionConfig(steps=4, batch_size=16, hidden=32, eval_every=2, discriminator_steps=2, transpositions=2),
+                 tiny_corpus, bundle, runs / "fusion")
+    train_continuation(ContinuationConfig(steps=4, batch_size=16, hidden=32, components=3, eval_every=2,
+                                          transpositions=2), tiny_corpus, bundle, runs / "continuation")
+    export_pairs(bundle, runs / "fusion" / "last.pt", runs / "continuation" / "best.pt")
+    return bundle

@@ -57,6 +57,27 @@ def test_interpolate_faders_generate_render_info(tmp_path, tiny_bundle, capsys):
     assert "wrote 3 clips" in out and "fader    density" in out
 
 
+def test_fuse_and_continue_write_phrases(tmp_path, tiny_pair_bundle, capsys):
+    a, b = write_melody(tmp_path / "a.mid"), write_melody(tmp_path / "b.mid", pitch0=67)
+    bundle = ["--bundle", str(tiny_pair_bundle)]
+    assert main(["fuse", *bundle, str(a), str(b), "--style", "0.1", "0.9", "--iterations", "2", "--keep-iterations",
+                 "-o", str(tmp_path / "fused.mid")]) == 0
+    assert main(["continue", *bundle, str(a), "--bars", "8", "-n", "2", "--seed", "3", "--fuse-with", str(b),
+                 "--density", "0.7", "-o", str(tmp_path / "next.mid")]) == 0
+    assert main(["continue", *bundle, str(a), "--alone", "--interpolate-to", str(b), "--alpha", "0.3",
+                 "-o", str(tmp_path / "alone.mid")]) == 0
+    out = capsys.readouterr().out
+    assert "wrote 2 clips to" in out and out.count("wrote") == 3
+    # Two variations of the 16-beat input then 32 beats of continuation, one after another;
+    # the input's own notes come back first, unchanged.
+    written = mido.MidiFile(str(tmp_path / "next.mid"))
+    ticks = sum(message.time for message in written.tracks[1])
+    assert ticks <= 96 * written.ticks_per_beat
+    assert read_clip(tmp_path / "next.mid").clip.notes[:16] == read_clip(a).clip.notes
+    alone = mido.MidiFile(str(tmp_path / "alone.mid"))
+    assert sum(message.time for message in alone.tracks[1]) <= 16 * alone.ticks_per_beat
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda p: p / "missing.mid", "no such file"),
     (lambda p: (p / "text.mid").write_text("hello") and p / "text.mid", "not a readable MIDI file"),

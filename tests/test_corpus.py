@@ -31,9 +31,9 @@ def test_windows_start_on_bar_lines_and_skip_long_rests():
     tokens[::4] = 20
     tokens[16 * 5 : 16 * 5 + 20] = REST  # more than a bar of rest inside bars 6-7
     tune = corpus.Tune("t", "folk", tokens, bar_starts=list(range(0, 16 * 8, 16)))
-    windows = corpus.cut_windows(tune)
+    windows, starts = corpus.cut_windows(tune)
     # Starts 0, 16 and 32 see at most 16 steps of the rest; 48 and 64 see all 20 of it.
-    assert len(windows) == 3
+    assert len(windows) == 3 and starts.tolist() == [0, 16, 32]
     for window, start in zip(windows, (0, 16, 32)):
         assert np.array_equal(window, tokens[start : start + WINDOW_STEPS])
 
@@ -42,7 +42,7 @@ def test_a_rest_of_exactly_one_bar_is_allowed():
     tokens = np.full(WINDOW_STEPS, HOLD, dtype=np.int8)
     tokens[::8] = 20
     tokens[16:32] = REST
-    assert len(corpus.cut_windows(corpus.Tune("t", "folk", tokens, [0]))) == 1
+    assert len(corpus.cut_windows(corpus.Tune("t", "folk", tokens, [0]))[0]) == 1
 
 
 def test_split_is_by_tune_and_transposition_invariant():
@@ -65,3 +65,15 @@ def test_build_corpus_parses_caches_and_summarises(tmp_path, monkeypatch):
     again = corpus.build_corpus(limit=6)
     assert np.array_equal(again.windows, built.windows)
     assert "total:" in corpus.summary(again)
+
+
+def test_consecutive_pairs_join_windows_four_bars_apart_in_one_tune():
+    windows = np.zeros((6, WINDOW_STEPS), dtype=np.int8)
+    # Tune 0 has windows at steps 0, 16, 64 and 128; tune 1 at 0 and 64, in another split.
+    data = corpus.Corpus(windows=windows, genre=np.zeros(6, np.int32), split=np.array([0, 0, 0, 0, 3, 3], np.int32),
+                         tune=np.array([0, 0, 0, 0, 1, 1], np.int32), tune_ids=["a", "b"],
+                         start=np.array([0, 16, 64, 128, 0, 64], np.int32))
+    left, right = data.consecutive_pairs("train")
+    assert sorted(zip(left.tolist(), right.tolist())) == [(0, 2), (2, 3)]
+    assert list(zip(*data.consecutive_pairs("test"))) == [(4, 5)]
+    assert data.consecutive_pairs("val")[0].size == 0

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from engine import ClipError, Engine, LimitError, parse_clip
+from engine import ClipError, Engine, LimitError, grid, parse_clip
 
 
 def melody(length=16.0, velocities=(90, 60), pitch0=60):
@@ -46,18 +46,18 @@ def test_results_keep_the_input_dynamics(engine):
 
 def test_a_clip_on_the_grid_comes_back_with_its_own_velocities(engine):
     clip = melody(velocities=(111, 37, 64))
-    prepared = engine._prepare(clip, [])
-    assert engine._to_clip(prepared.tokens, clip.length, prepared.shift, (prepared,)) == clip
+    prepared = grid.prepare(clip, [])
+    assert grid.to_clip(prepared.tokens, clip.length, prepared.shift, (prepared,)) == clip
 
 
 def test_the_first_clip_given_lends_its_velocities_first(engine):
     a = parse_clip({"length": 4, "notes": [{"pitch": 60, "start_time": 0, "duration": 1, "velocity": 20}]})
     b = parse_clip({"length": 4, "notes": [{"pitch": 62, "start_time": t, "duration": 1, "velocity": 90}
                                            for t in (0, 1)]})
-    pa, pb = engine._prepare(a, []), engine._prepare(b, [])
-    out = engine._to_clip(pb.tokens, 4.0, 0, (pa, pb))
+    pa, pb = grid.prepare(a, []), grid.prepare(b, [])
+    out = grid.to_clip(pb.tokens, 4.0, 0, (pa, pb))
     assert [n.velocity for n in out.notes] == [20, 90]
-    assert [n.velocity for n in engine._to_clip(pb.tokens, 4.0, 0, ()).notes] == [100, 100]
+    assert [n.velocity for n in grid.to_clip(pb.tokens, 4.0, 0, ()).notes] == [100, 100]
 
 
 def test_polyphonic_input_is_reduced_with_a_warning(engine):
@@ -86,8 +86,8 @@ def test_generate_respects_genre_seed_and_velocity(engine):
 def test_fader_values_map_through_the_calibration(engine):
     fader = engine.faders_by_name["register"]
     z, _ = engine.encode(melody())
-    low = engine._set_faders(z, {"register": 0.0})[0, fader.index]
-    high = engine._set_faders(z, {"register": 1.0})[0, fader.index]
+    low = engine.set_faders(z, {"register": 0.0})[0, fader.index]
+    high = engine.set_faders(z, {"register": 1.0})[0, fader.index]
     assert low == pytest.approx(fader.latent_of(fader.value_points[0]))
     assert high == pytest.approx(fader.latent_of(fader.value_points[-1]))
 

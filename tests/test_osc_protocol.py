@@ -1,5 +1,4 @@
 """Protocol parsing and reply encoding without sockets, and the server's last-resort paths."""
-import json
 import socket
 
 import pytest

@@ -51,15 +51,29 @@ def _evaluate(args: argparse.Namespace) -> int:
         backend = BundleBackend(args.bundle)
         out = args.out or args.bundle / "eval"
         log = args.log or args.bundle / "training_log.jsonl"
-    results = evaluate(backend, corpus, out, seeds=args.seeds, quick=args.quick, log_path=log)
+    manifest_path = args.bundle / "manifest.json"
+    results = {}
+    if args.part in ("all", "latent"):
+        results = evaluate(backend, corpus, out, seeds=args.seeds, quick=args.quick, log_path=log)
+    if args.checkpoint is None and args.part in ("all", "pairs") and backend.model.has("fusion"):
+        results["pairs"] = _evaluate_pairs(args, backend, corpus, out)
     if args.checkpoint is None and not args.quick:
-        manifest_path = args.bundle / "manifest.json"
         manifest = json.loads(manifest_path.read_text())
-        manifest["metrics"] = results
+        manifest["metrics"] = {**manifest.get("metrics", {}), **results}
         manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
     print(json.dumps(results, indent=1))
     print(f"wrote {out}")
     return 0
+
+
+def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dict:
+    from engine.bundle import load_bundle
+    from training.fusion_eval import evaluate_pairs
+    from training.pair_runs import prior_of, reality_model
+
+    scoring, searching = (reality_model(corpus, split, args.runs) for split in ("eval", "train"))
+    return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),
+                          load_bundle(args.bundle).latent_std, out, quick=args.quick)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -68,6 +82,46 @@ def _export(args: argparse.Namespace) -> int:
 
     manifest = export_bundle(args.checkpoint, build_corpus(limit=args.limit), args.out, args.name)
     print(f"exported {args.checkpoint} to {args.out}: parity {manifest['parity']}")
+    return 0
+
+
+def _reality(args: argparse.Namespace) -> int:
+    from training.config import RealityConfig
+    from training.corpus import build_corpus
+    from training.pair_runs import REALITY_SPLITS, train_reality
+
+    config = RealityConfig(steps=args.steps)
+    run = args.run or Path("runs") / REALITY_SPLITS[args.split]
+    train_reality(config, build_corpus(limit=args.limit), args.split, run, args.max_minutes)
+    return 0
+
+
+def _fusion(args: argparse.Namespace) -> int:
+    from training.config import FusionConfig
+    from training.corpus import build_corpus
+    from training.pair_runs import train_fusion
+
+    config = FusionConfig(steps=args.steps, similarity=tuple(args.similarity),
+                          discriminator_steps=args.discriminator_steps)
+    train_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
+    return 0
+
+
+def _continuation(args: argparse.Namespace) -> int:
+    from training.config import ContinuationConfig
+    from training.corpus import build_corpus
+    from training.pair_runs import train_continuation
+
+    config = ContinuationConfig(steps=args.steps, components=args.components)
+    train_continuation(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
+    return 0
+
+
+def _export_pairs(args: argparse.Namespace) -> int:
+    from training.export_pairs import export_pairs
+
+    manifest = export_pairs(args.bundle, args.fusion, args.continuation)
+    print(f"added fusion and continuation to {args.bundle}: parity {manifest['parity']}")
     return 0
 
 
@@ -115,7 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--checkpoint", type=Path, help="a training checkpoint instead of a bundle")
     evaluate.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
     evaluate.add_argument("--seeds", type=int, default=5, help="repetitions of the fader protocol")
-    evaluate.add_argument("--quick", action="store_true", help="reconstruction and prior samples only")
+    evaluate.add_argument("--quick", action="store_true",
+                          help="reconstruction, prior samples and fusion without the Latent Perturb baseline only")
+    evaluate.add_argument("--part", choices=("all", "latent", "pairs"), default="all",
+                          help="latent: the VAE's protocols; pairs: fusion and continuation (bundles only)")
+    evaluate.add_argument("--runs", type=Path, default=Path("runs"),
+                          help="where the reality classifiers are (trained there first if missing)")
     evaluate.add_argument("--log", type=Path, help="training log.jsonl to plot loss curves from")
     evaluate.add_argument("--out", type=Path, help="output directory (default: BUNDLE/eval or RUN/eval)")
     evaluate.set_defaults(func=_evaluate)
@@ -126,6 +185,38 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--name", default="default")
     export.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
     export.set_defaults(func=_export)
+
+    from training.config import ContinuationConfig, FusionConfig, RealityConfig
+
+    def pair_command(name: str, help_text: str, func, steps: int, run: Path | None) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--run", type=Path, default=run, help="run directory (resumes from its last.pt)")
+        sub.add_argument("--steps", type=int, default=steps)
+        sub.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
+        sub.add_argument("--max-minutes", type=float, help="stop (and checkpoint) after this long")
+        sub.set_defaults(func=func)
+        return sub
+
+    reality = pair_command("reality", "train a reality classifier (an evaluation model)", _reality,
+                           RealityConfig().steps, None)
+    reality.add_argument("--split", choices=("eval", "train"), default="eval",
+                         help="eval: the scoring model; train: the one Latent Perturb searches with")
+    fusion = pair_command("fusion", "train Connective Fusion in a bundle's latent space", _fusion,
+                          FusionConfig().steps, Path("runs/fusion"))
+    fusion.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    fusion.add_argument("--similarity", type=float, nargs=2, default=FusionConfig().similarity, metavar=("LOW", "HIGH"),
+                        help="lambda range the generator is conditioned on (LOW = HIGH trains one strength)")
+    fusion.add_argument("--discriminator-steps", type=int, default=FusionConfig().discriminator_steps)
+    continuation = pair_command("continuation", "train the continuation density in a bundle's latent space",
+                                _continuation, ContinuationConfig().steps, Path("runs/continuation"))
+    continuation.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    continuation.add_argument("--components", type=int, default=ContinuationConfig().components)
+
+    export_pairs = commands.add_parser("export-pairs", help="add fusion and continuation models to a bundle")
+    export_pairs.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    export_pairs.add_argument("--fusion", type=Path, default=Path("runs/fusion/last.pt"))
+    export_pairs.add_argument("--continuation", type=Path, default=Path("runs/continuation/best.pt"))
+    export_pairs.set_defaults(func=_export_pairs)
     return parser
 
 

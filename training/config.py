@@ -58,3 +58,63 @@ class TrainConfig:
         """Inverse of :meth:`to_dict`."""
         return cls(**{**data, "model": ModelConfig.from_dict(data["model"]),
                       "swap_attribute_weights": tuple(data["swap_attribute_weights"])})
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """Connective Fusion training (generator and pair discriminator in the VAE's latent space)."""
+
+    steps: int = 4000  # generator updates
+    discriminator_steps: int = 5  # discriminator updates per generator update (the paper uses 10)
+    batch_size: int = 256
+    learning_rate: float = 1e-4
+    similarity: tuple[float, float] = (0.1, 10.0)  # lambda: log-uniform range, or one value when equal
+    hidden: int = 512
+    layers: int = 5
+    transpositions: int = 4  # joint transpositions of each training pair
+    eval_every: int = 250
+    seed: int = 0
+
+    @property
+    def conditioned(self) -> bool:
+        """Whether the generator takes lambda as an input (a range) or is trained for one value."""
+        return self.similarity[0] != self.similarity[1]
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ContinuationConfig:
+    """The continuation density p(z_R | z_L): a mixture density network."""
+
+    steps: int = 3000
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    components: int = 8
+    hidden: int = 512
+    layers: int = 4
+    transpositions: int = 4
+    eval_every: int = 250
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RealityConfig:
+    """The "reality" classifier of real against shuffled 8-bar phrases (an evaluation model)."""
+
+    steps: int = 3000
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    channels: int = 96
+    eval_every: int = 250
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form."""
+        return asdict(self)

@@ -33,7 +33,7 @@ SPLITS = ("train", "val", "eval", "test")
 _SPLIT_EDGES = (0.70, 0.75, 0.90, 1.0)
 _ALLOWED_BAR_QUARTERS = (2.0, 4.0, 8.0)
 _MAX_REST_STEPS = STEPS_PER_BAR
-CACHE_VERSION = 2  # bump whenever parsing or the codec changes what a window holds
+CACHE_VERSION = 3  # bump whenever parsing or the codec changes what a window holds
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,10 @@ def parse_tune(job: TuneJob) -> Tune | str:
     return Tune(job.tune_id, job.genre, tokens, bar_starts)
 
 
-def cut_windows(tune: Tune) -> np.ndarray:
-    """4-bar windows starting on each bar line, without more than a bar of consecutive rest."""
-    windows = []
+def cut_windows(tune: Tune) -> tuple[np.ndarray, np.ndarray]:
+    """4-bar windows starting on each bar line, without more than a bar of consecutive rest,
+    and the step each window starts on."""
+    windows, starts = [], []
     for start in tune.bar_starts:
         if start < 0 or start + WINDOW_STEPS > len(tune.tokens):
             continue
@@ -148,7 +149,8 @@ def cut_windows(tune: Tune) -> np.ndarray:
         if _longest_rest(window) > _MAX_REST_STEPS:
             continue
         windows.append(window)
-    return np.array(windows, dtype=np.int8).reshape(-1, WINDOW_STEPS)
+        starts.append(start)
+    return np.array(windows, dtype=np.int8).reshape(-1, WINDOW_STEPS), np.array(starts, dtype=np.int32)
 
 
 def _longest_rest(window: np.ndarray) -> int:
@@ -181,6 +183,7 @@ class Corpus:
     split: np.ndarray
     tune: np.ndarray
     tune_ids: list[str]
+    start: np.ndarray  # the step of its tune each window starts on
 
     def select(self, split: str, genre: str | None = None) -> np.ndarray:
         """Indices of the windows in ``split`` (and ``genre`` when given)."""
@@ -188,6 +191,16 @@ class Corpus:
         if genre is not None:
             mask &= self.genre == GENRES.index(genre)
         return np.flatnonzero(mask)
+
+    def consecutive_pairs(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        """Indices (left, right) of window pairs in ``split`` where the right window starts
+        where the left one ends, in the same tune: the 8-bar phrases of Connective Fusion."""
+        chosen = self.select(split)
+        position = {(int(t), int(s)): int(i) for i, t, s in zip(chosen, self.tune[chosen], self.start[chosen])}
+        pairs = [(i, position[(t, s + WINDOW_STEPS)]) for (t, s), i in position.items()
+                 if (t, s + WINDOW_STEPS) in position]
+        left, right = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+        return left, right
 
 
 def _cache_path(limit: int | None) -> Path:
@@ -213,7 +226,7 @@ def build_corpus(limit: int | None = None, workers: int = 2, refresh: bool = Fal
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npz")
     np.savez_compressed(temporary, windows=corpus.windows, genre=corpus.genre, split=corpus.split,
-                        tune=corpus.tune, tune_ids=np.array(corpus.tune_ids), skipped=json.dumps(skipped))
+                        tune=corpus.tune, tune_ids=np.array(corpus.tune_ids), start=corpus.start, skipped=json.dumps(skipped))
     temporary.replace(path)
     print(f"skipped tunes: {json.dumps(skipped, sort_keys=True)}")
     return corpus
@@ -221,17 +234,18 @@ def build_corpus(limit: int | None = None, workers: int = 2, refresh: bool = Fal
 
 def _window_tunes(tunes: list[Tune]) -> Corpus:
     seen: set[str] = set()
-    parts: dict[str, list] = {"windows": [], "genre": [], "split": [], "tune": []}
+    parts: dict[str, list] = {"windows": [], "genre": [], "split": [], "tune": [], "start": []}
     tune_ids: list[str] = []
     for tune in tunes:
         key = content_key(tune.tokens)
-        windows = cut_windows(tune)
+        windows, starts = cut_windows(tune)
         if key in seen or not len(windows):
             continue
         seen.add(key)
         index = len(tune_ids)
         tune_ids.append(tune.tune_id)
         parts["windows"].append(windows)
+        parts["start"].append(starts)
         for name, value in (("genre", GENRES.index(tune.genre)), ("split", SPLITS.index(split_of(key))), ("tune", index)):
             parts[name].append(np.full(len(windows), value, dtype=np.int32))
     if not tune_ids:
@@ -242,13 +256,15 @@ def _window_tunes(tunes: list[Tune]) -> Corpus:
         split=np.concatenate(parts["split"]),
         tune=np.concatenate(parts["tune"]),
         tune_ids=tune_ids,
+        start=np.concatenate(parts["start"]),
     )
 
 
 def load_corpus(path: Path) -> Corpus:
     """Load a cached corpus file."""
     with np.load(path) as data:
-        return Corpus(data["windows"], data["genre"], data["split"], data["tune"], list(data["tune_ids"]))
+        return Corpus(data["windows"], data["genre"], data["split"], data["tune"], list(data["tune_ids"]),
+                      data["start"])
 
 
 def summary(corpus: Corpus) -> str:

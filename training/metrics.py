@@ -53,8 +53,9 @@ def duration_distribution(tokens: np.ndarray) -> np.ndarray:
     return counts / max(1, counts.sum())
 
 
-def estimate_tonic(tokens: np.ndarray) -> int:
-    """Krumhansl-Schmuckler tonic (0 = C) of one window, weighting pitch classes by duration."""
+def estimate_key(tokens: np.ndarray) -> int:
+    """Krumhansl-Schmuckler key of one window, weighting pitch classes by duration:
+    2 * tonic (0 = C) + 1 for minor."""
     histogram = np.zeros(12)
     pitch = None
     for token in tokens:
@@ -67,7 +68,12 @@ def estimate_tonic(tokens: np.ndarray) -> int:
     if not histogram.any():
         return 0
     scores = [np.corrcoef(histogram, np.roll(profile, tonic))[0, 1] for tonic in range(12) for profile in (_MAJOR, _MINOR)]
-    return int(np.nanargmax(scores)) // 2
+    return int(np.nanargmax(scores))
+
+
+def estimate_tonic(tokens: np.ndarray) -> int:
+    """Tonic (0 = C) of one window's Krumhansl-Schmuckler key."""
+    return estimate_key(tokens) // 2
 
 
 def normalised_pitch_distribution(tokens: np.ndarray) -> np.ndarray:

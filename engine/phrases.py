@@ -1,0 +1,142 @@
+"""Phrase operations: Connective Fusion of two clips, and continuations that are plain,
+fused with another clip, interpolated toward one, or shaped by faders.
+
+Both work on 4-bar segments: fusion joins the left clip's last segment to the right clip's
+first; a continuation grows 4 bars at a time from the input's last segment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+import numpy as np
+
+from . import codec, grid
+from .clip import Clip, ClipError, LimitError
+from .latent import sample_mixture
+
+if TYPE_CHECKING:
+    from .ops import Engine
+
+MAX_FUSION_ITERATIONS = 8
+MAX_CONTINUATION_BARS = 64
+SEGMENT_BEATS = codec.WINDOW_STEPS / codec.STEPS_PER_BEAT
+DEFAULT_STYLE = (0.5, 0.5)
+
+
+@dataclass
+class Fusion:
+    """The joined clip, its two transformed halves, the joined clip after each iteration
+    (when asked for), and warnings."""
+
+    clip: Clip
+    left: Clip
+    right: Clip
+    iterations: list[Clip]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _require_model(engine: "Engine", role: str) -> None:
+    if not engine.model.has(role):
+        raise ClipError(f"bundle {engine.bundle.name!r} has no {role} model")
+
+
+def _style(style: Sequence[float]) -> np.ndarray:
+    values = list(style)
+    if len(values) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1
+                               for v in values):
+        raise ClipError(f"style must be two numbers in 0..1, got {style!r}")
+    return np.asarray([values], dtype=np.float32)
+
+
+def _similarity(engine: "Engine", similarity: float | None) -> np.ndarray:
+    low, high = engine.bundle.manifest["fusion"]["similarity"]
+    value = float(np.sqrt(low * high)) if similarity is None else similarity
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ClipError(f"similarity must be a number in {low:g}..{high:g}, got {similarity!r}")
+    return np.asarray([[value]], dtype=np.float32)
+
+
+def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEFAULT_STYLE, iterations: int = 1,
+         similarity: float | None = None, keep_iterations: bool = False) -> Fusion:
+    """Connective Fusion: transform both clips so that left then right is one coherent phrase."""
+    _require_model(engine, "fusion")
+    if not 1 <= iterations <= MAX_FUSION_ITERATIONS:
+        raise LimitError(f"iterations must be 1..{MAX_FUSION_ITERATIONS}, got {iterations}")
+    style_row, strength = _style(style), _similarity(engine, similarity)
+    warnings: list[str] = []
+    prepared_l, prepared_r = grid.prepare(left, warnings), grid.prepare(right, warnings)
+    z = engine.model.encode(np.concatenate([prepared_l.tokens, prepared_r.tokens]))[0]
+    z_left, z_right = z[: len(prepared_l.tokens)], z[len(prepared_l.tokens):]
+    joint_l, joint_r = z_left[-1:], z_right[:1]
+    steps = []
+    for _ in range(iterations):
+        joint_l, joint_r = engine.model.fuse(joint_l, joint_r, style_row, strength)
+        steps.append((joint_l, joint_r))
+    kept = steps if keep_iterations else steps[-1:]
+    latents = np.concatenate([np.concatenate([z_left[:-1], a, b, z_right[1:]]) for a, b in kept])
+    tokens = engine.model.decode(latents).reshape(len(kept), -1, codec.WINDOW_STEPS)
+    split = len(z_left)
+    joined = []
+    for row in tokens:
+        new_left = grid.to_clip(row[:split], left.length, prepared_l.shift, (prepared_l,))
+        new_right = grid.to_clip(row[split:], right.length, prepared_r.shift, (prepared_r,))
+        joined.append((new_left.then(new_right), new_left, new_right))
+    clip, new_left, new_right = joined[-1]
+    return Fusion(clip, new_left, new_right, [j[0] for j in joined] if keep_iterations else [], warnings)
+
+
+def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 1, temperature: float = 1.0,
+                 seed: int | None = None, fuse_with: Clip | None = None, interpolate_to: Clip | None = None,
+                 alpha: float = 0.5, faders: Mapping[str, float] | None = None,
+                 style: Sequence[float] | None = None, similarity: float | None = None) -> tuple[list[Clip], list[str]]:
+    """Clips of ``bars`` bars (4/4) that follow ``clip``, 4 bars at a time, each step from
+    the one before:
+
+    - plain: sampled from p(z_R | z_L) at ``temperature`` (0 = the likeliest continuation);
+    - ``fuse_with``: that clip's segments, transformed by Connective Fusion to connect
+      (a random style per variation unless ``style`` is given);
+    - ``interpolate_to``: moved toward that clip's segments by ``alpha``;
+    - ``faders``: fader values (0..1) set on every step.
+    """
+    from .ops import MAX_VARIATIONS
+
+    if not 1 <= bars <= MAX_CONTINUATION_BARS:
+        raise LimitError(f"bars must be 1..{MAX_CONTINUATION_BARS}, got {bars}")
+    if not 1 <= variations <= MAX_VARIATIONS:
+        raise LimitError(f"variations must be 1..{MAX_VARIATIONS}, got {variations}")
+    if not 0 <= temperature <= 2:
+        raise ClipError(f"temperature must be in 0..2, got {temperature!r}")
+    if not 0 <= alpha <= 1:
+        raise ClipError(f"alpha must be in 0..1, got {alpha!r}")
+    _require_model(engine, "continuation")
+    if fuse_with is not None:
+        _require_model(engine, "fusion")
+    warnings: list[str] = []
+    rng = np.random.default_rng(seed)
+    prepared = grid.prepare(clip, warnings)
+    z_last = engine.model.encode(prepared.tokens[-1:])[0]
+    targets = {name: engine.model.encode(grid.prepare(other, warnings).tokens)[0]
+               for name, other in (("fuse", fuse_with), ("toward", interpolate_to)) if other is not None}
+    segments = -(-bars // codec.BARS_PER_WINDOW)
+    current = np.repeat(z_last, variations, axis=0)
+    styles = np.repeat(_style(style), variations, axis=0) if style is not None else \
+        rng.random((variations, 2)).astype(np.float32)
+    strength = np.repeat(_similarity(engine, similarity), variations, axis=0) if fuse_with is not None else None
+    steps = []
+    for index in range(segments):
+        if "fuse" in targets:
+            target = np.repeat(targets["fuse"][index % len(targets["fuse"])][None], variations, axis=0)
+            nxt = engine.model.fuse(current, target, styles, strength)[1]
+        else:
+            nxt = sample_mixture(*engine.model.continuation(current), temperature, rng)
+        if "toward" in targets:
+            nxt = (1 - alpha) * nxt + alpha * targets["toward"][index % len(targets["toward"])]
+        nxt = engine.set_faders(nxt, faders or {})
+        steps.append(nxt)
+        current = nxt
+    tokens = engine.model.decode(np.stack(steps, axis=1).reshape(-1, engine.bundle.latent_size))
+    tokens = tokens.reshape(variations, -1)
+    length = float(bars * codec.STEPS_PER_BAR // codec.STEPS_PER_BEAT)
+    velocity = clip.mean_velocity
+    return [grid.to_clip(row, length, prepared.shift, velocity=velocity) for row in tokens], warnings

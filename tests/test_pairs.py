@@ -1,0 +1,215 @@
+"""Connective Fusion and continuation: statistics, pair data, training, export, engine ops."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from engine import ClipError, Engine, LimitError, parse_clip
+from engine.codec import HOLD, PITCH_MAX, PITCH_MIN, PITCH_OFFSET, WINDOW_STEPS, pitch_to_token
+from engine.latent import sample_mixture
+from tests.synthetic import synthetic_windows
+from training import phrase_stats
+from training.latent_pairs import joint_shifts, transpose
+
+
+def scale_window(pitches, length=4):
+    window = np.full(WINDOW_STEPS, HOLD, dtype=np.int64)
+    window[::length] = [pitch_to_token(p) for p in pitches[: WINDOW_STEPS // length]]
+    return window
+
+
+def melody(length=16.0, pitch0=60, velocity=70):
+    notes = [{"pitch": pitch0 + (i * 7) % 12, "start_time": i * 0.5, "duration": 0.5, "velocity": velocity}
+             for i in range(int(length * 2))]
+    return parse_clip({"length": length, "notes": notes})
+
+
+# -- statistics --------------------------------------------------------------------------
+def test_phrase_states_read_key_pitch_duration_and_the_join():
+    c_major = [60, 62, 64, 65, 67, 69, 71, 72] * 2
+    left = scale_window(c_major, 4)
+    right = scale_window([p + 7 for p in c_major], 8)
+    states = phrase_stats.phrase_states(np.concatenate([left, right])[None])
+    assert states["key"] == [(0, 14)]  # C major, then G major (2 * 7)
+    assert states["mean_duration"][0][0] < states["mean_duration"][0][1]
+    assert states["mean_pitch"][0][0] < states["mean_pitch"][0][1]
+    assert states["pitch_transition"] == [(72 % 12, 67 % 12)]
+
+
+def test_statistics_correlate_perfectly_with_themselves_and_less_with_shuffles():
+    windows = synthetic_windows(200, seed=5).astype(np.int64)
+    phrases = np.concatenate([windows[:100], windows[100:]], axis=1)
+    reference = phrase_stats.transition_matrices(phrases)
+    assert all(value == pytest.approx(1.0) for value in phrase_stats.correlations(reference, phrases).values())
+    other = np.concatenate([synthetic_windows(100, seed=6), synthetic_windows(100, seed=7)], axis=1)
+    assert phrase_stats.correlations(reference, other)["key"] < 1.0
+
+
+# -- pair data ---------------------------------------------------------------------------
+def test_joint_shifts_keep_both_windows_in_range_and_leave_the_first_copy_alone():
+    rng = np.random.default_rng(0)
+    left = synthetic_windows(50, seed=1).astype(np.int64)
+    right = synthetic_windows(50, seed=2).astype(np.int64)
+    shifts = joint_shifts(left, right, 4, rng)
+    assert (shifts[0] == 0).all() and np.abs(shifts).max() <= 6 and shifts[1:].any()
+    for copy in shifts:
+        for windows in (left, right):
+            moved = transpose(windows, copy)
+            notes = moved[moved >= PITCH_OFFSET]
+            assert notes.min() >= PITCH_OFFSET and notes.max() <= PITCH_OFFSET + PITCH_MAX - PITCH_MIN
+
+
+def test_sample_mixture_at_zero_temperature_takes_the_likeliest_mean():
+    log_weights = np.log(np.array([[0.2, 0.8], [0.9, 0.1]]))
+    means = np.arange(2 * 2 * 3, dtype=np.float32).reshape(2, 2, 3)
+    log_std = np.zeros((2, 2, 3), dtype=np.float32)
+    chosen = sample_mixture(log_weights, means, log_std, 0.0, np.random.default_rng(0))
+    assert np.array_equal(chosen, np.stack([means[0, 1], means[1, 0]]))
+    draws = np.stack([sample_mixture(log_weights, means, log_std - 9, 1.0, np.random.default_rng(s)) for s in range(400)])
+    near_first = np.isclose(draws[:, 0], means[0, 0], atol=0.01).mean()
+    assert 0.1 < near_first < 0.3  # component 0 has weight 0.2
+
+
+# -- training and export -----------------------------------------------------------------
+def test_pair_bundle_lists_both_models_with_parity(tiny_pair_bundle):
+    manifest = json.loads((tiny_pair_bundle / "manifest.json").read_text())
+    assert {"fusion", "continuation"} <= set(manifest["files"])
+    assert manifest["parity"]["fusion_max_abs_error"] <= 1e-4
+    assert manifest["parity"]["continuation_max_abs_error"] <= 1e-4
+    assert manifest["fusion"]["conditioned"] is True
+
+
+def test_pair_models_from_another_latent_space_are_refused(tiny_pair_bundle, tiny_bundle, tmp_path):
+    import shutil
+
+    from training.export_pairs import export_pairs
+
+    other = tmp_path / "other"
+    shutil.copytree(tiny_bundle, other)
+    from engine.bundle import sha256_of
+
+    with (other / "encoder.onnx").open("ab") as handle:  # another encoder, as after retraining the VAE
+        handle.write(b"\0")
+    manifest = json.loads((other / "manifest.json").read_text())
+    manifest["files"]["encoder"]["sha256"] = sha256_of(other / "encoder.onnx")
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    checkpoint = tiny_pair_bundle.parent / "runs" / "fusion" / "last.pt"
+    with pytest.raises(SystemExit, match="another latent space"):
+        export_pairs(other, checkpoint, checkpoint)
+
+
+def test_fusion_training_resumes_where_it_stopped(tmp_path, tiny_bundle, tiny_corpus):
+    from training.config import FusionConfig
+    from training.pair_runs import train_fusion
+
+    config = FusionConfig(steps=4, batch_size=8, hidden=16, eval_every=2, discriminator_steps=1, transpositions=1)
+    train_fusion(config, tiny_corpus, tiny_bundle, tmp_path, max_minutes=0)
+    first = torch.load(tmp_path / "last.pt", weights_only=False)["step"]
+    train_fusion(config, tiny_corpus, tiny_bundle, tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert first == 1 and torch.load(tmp_path / "last.pt", weights_only=False)["step"] == 4
+    assert rows[-1]["step"] == 4 and "d_real" in rows[-1]
+
+
+def test_reality_classifier_training_logs_accuracy(tmp_path, tiny_corpus):
+    from training.config import RealityConfig
+    from training.pair_runs import train_reality
+
+    train_reality(RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1), tiny_corpus, "eval", tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert 0.0 <= rows[-1]["val_accuracy"] <= 1.0 and (tmp_path / "best.pt").exists()
+
+
+# -- engine ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def engine(tiny_pair_bundle):
+    return Engine(tiny_pair_bundle)
+
+
+def test_fuse_joins_both_clips_and_keeps_their_lengths(engine):
+    fusion = engine.fuse(melody(), melody(pitch0=66), style=[0.2, 0.9], iterations=3, keep_iterations=True)
+    assert fusion.clip.length == 32.0 and fusion.left.length == fusion.right.length == 16.0
+    assert len(fusion.iterations) == 3 and fusion.iterations[-1] == fusion.clip
+    assert all(n.start_time >= 16.0 for n in fusion.clip.notes[len(fusion.left.notes):])
+    again = engine.fuse(melody(), melody(pitch0=66), style=[0.2, 0.9], iterations=3)
+    assert again.clip == fusion.clip and again.iterations == []
+
+
+def test_continuation_has_the_asked_bars_variations_and_determinism(engine):
+    first = engine.continuation(melody(), bars=8, variations=3, temperature=1.0, seed=4)
+    assert len(first.clips) == 3 and all(c.length == 32.0 for c in first.clips)
+    assert first.clips == engine.continuation(melody(), bars=8, variations=3, temperature=1.0, seed=4).clips
+    assert all(n.velocity == 70 for c in first.clips for n in c.notes)
+    assert engine.continuation(melody(), bars=2).clips[0].length == 8.0
+
+
+def test_interpolating_all_the_way_lands_on_the_target(engine):
+    toward = engine.continuation(melody(), temperature=0.0, interpolate_to=melody(pitch0=70), alpha=1.0).clips[0]
+    assert toward.notes == engine.decode(engine.encode(melody(pitch0=70))[0], velocity=70).notes
+
+
+def test_fuse_with_feeds_each_step_and_the_target_to_the_generator(engine, monkeypatch):
+    calls = []
+    original = engine.model.fuse
+
+    def spy(left, right, style, similarity):
+        calls.append((left.copy(), right.copy(), style.copy()))
+        return original(left, right, style, similarity)
+
+    monkeypatch.setattr(engine.model, "fuse", spy)
+    target = melody(32.0, pitch0=50)
+    engine.continuation(melody(), bars=12, variations=2, fuse_with=target, style=[1.0, 0.0])
+    z_target = engine.encode(target)[0]
+    assert len(calls) == 3  # 12 bars = 3 steps of 4; the target's 2 segments cycle
+    for step, (_, right, style) in enumerate(calls):
+        assert np.allclose(right, z_target[step % 2]) and np.allclose(style, [[1.0, 0.0]] * 2)
+    assert np.allclose(calls[0][0], engine.encode(melody())[0][-1])
+
+
+def test_faders_shape_every_step(engine, monkeypatch):
+    seen = []
+    original = engine.set_faders
+    monkeypatch.setattr(engine, "set_faders", lambda z, values: seen.append(dict(values)) or original(z, values))
+    engine.continuation(melody(), bars=8, faders={"register": 1.0})
+    assert seen == [{"register": 1.0}] * 2
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda e: e.fuse(melody(), melody(), iterations=0), LimitError, "iterations must be 1..8"),
+    (lambda e: e.fuse(melody(), melody(), style=[0.5]), ClipError, "style must be two numbers in 0..1"),
+    (lambda e: e.fuse(melody(), melody(), similarity=1e6), ClipError, "similarity must be a number in"),
+    (lambda e: e.continuation(melody(), bars=65), LimitError, "bars must be 1..64"),
+    (lambda e: e.continuation(melody(), variations=17), LimitError, "variations must be 1..16"),
+    (lambda e: e.continuation(melody(), alpha=2), ClipError, "alpha must be in 0..1"),
+])
+def test_bad_phrase_requests_fail_clearly(engine, call, error, message):
+    with pytest.raises(error, match=message):
+        call(engine)
+
+
+def test_a_bundle_without_pair_models_says_so(tiny_bundle):
+    plain = Engine(tiny_bundle)
+    with pytest.raises(ClipError, match="has no fusion model"):
+        plain.fuse(melody(), melody())
+    with pytest.raises(ClipError, match="has no continuation model"):
+        plain.continuation(melody())
+
+
+def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_path, monkeypatch):
+    from training import fusion_eval
+    from training.evaluate import BundleBackend
+    from training.pair_runs import prior_of
+
+    monkeypatch.setattr(fusion_eval, "INPUTS", 16)
+    monkeypatch.setattr(fusion_eval, "LP_SIGMAS", (0.1,))
+    monkeypatch.setattr(fusion_eval, "LP_STEPS", 3)
+    monkeypatch.setattr(fusion_eval, "LP_RECORD", (1, 3))
+    backend = BundleBackend(tiny_pair_bundle)
+    reality = lambda phrases: np.full(len(phrases), 0.5)  # noqa: E731
+    results = fusion_eval.evaluate_pairs(backend, backend.model, reality, reality, tiny_corpus, prior_of(tiny_pair_bundle),
+                                         backend.model.bundle.latent_std, tmp_path)
+    assert set(results["fusion_test"]) == {"ours", "latent_perturb", "versus"}
+    assert len(results["fusion_test"]["ours"]["lambda=1"]) == fusion_eval.ITERATIONS
+    assert set(results["continuation"]) == {"temperature=0", "temperature=0.5", "temperature=1"}
+    assert (tmp_path / "pairs.json").exists() and (tmp_path / "fusion_vs_latent_perturb.png").exists()

@@ -1,0 +1,82 @@
+"""``python -m training export-pairs``: add the fusion generator and the continuation density
+to an exported bundle as ONNX (float16-stored weights), check parity, update the manifest."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from engine.bundle import load_bundle, sha256_of
+from engine.latent import LatentModel
+from training.export import OPSET, ParityError
+from training.half_weights import round_to_half, store_half
+from training.pair_models import STYLE_SIZE
+from training.pair_runs import continuation_density, encoder_sha256, fusion_generator, load_run
+
+
+def _export(module: nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str], path: Path) -> None:
+    torch.onnx.export(module.eval(), tuple(inputs.values()), path, input_names=list(inputs), output_names=outputs,
+                      opset_version=OPSET, dynamo=False, do_constant_folding=False,
+                      dynamic_axes={name: {0: "batch"} for name in [*inputs, *outputs]})
+    store_half(path, set(module.state_dict()))
+
+
+def _check(expected: tuple[torch.Tensor, ...], got: tuple[np.ndarray, ...], what: str) -> float:
+    error = max(float(np.abs(e.numpy() - g).max()) for e, g in zip(expected, got))
+    if error > 1e-4:
+        raise ParityError(f"ONNX parity failed for {what}: max abs error {error:.2e}")
+    return error
+
+
+def _require_same_space(checkpoint: Path, bundle_dir: Path) -> None:
+    _, settings = load_run(checkpoint)
+    if settings.get("encoder_sha256") != encoder_sha256(bundle_dir):
+        raise SystemExit(f"{checkpoint} was trained in another latent space than {bundle_dir}'s encoder; retrain it")
+
+
+def export_pairs(bundle_dir: Path, fusion: Path, continuation: Path) -> dict:
+    """Add fusion.onnx and continuation.onnx to the bundle (via a staging copy)."""
+    for checkpoint in (fusion, continuation):
+        _require_same_space(checkpoint, bundle_dir)
+    bundle = load_bundle(bundle_dir)
+    size = bundle.latent_size
+    generator, density = fusion_generator(fusion, size), continuation_density(continuation, size)
+    for model in (generator, density):
+        round_to_half(model)
+    staging = bundle_dir.with_name(bundle_dir.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(bundle_dir, staging)
+    rng = torch.Generator().manual_seed(0)
+    feed = {"left": torch.randn(64, size, generator=rng), "right": torch.randn(64, size, generator=rng),
+            "style": torch.rand(64, STYLE_SIZE, generator=rng), "similarity": torch.rand(64, 1, generator=rng) * 3 + 0.1}
+    if not generator.conditioned:
+        feed.pop("similarity")
+    _export(generator, feed, ["fused_left", "fused_right"], staging / "fusion.onnx")
+    _export(density, {"left": feed["left"]}, ["log_weights", "means", "log_std"], staging / "continuation.onnx")
+    manifest = json.loads((staging / "manifest.json").read_text())
+    _, fusion_settings = load_run(fusion)
+    _, continuation_settings = load_run(continuation)
+    manifest["files"] |= {role: {"path": f"{role}.onnx", "sha256": sha256_of(staging / f"{role}.onnx")}
+                          for role in ("fusion", "continuation")}
+    manifest["fusion"] = {"style_size": STYLE_SIZE, "similarity": list(fusion_settings["similarity"]),
+                          "conditioned": generator.conditioned, "training": fusion_settings}
+    manifest["continuation"] = {"components": density.components, "training": continuation_settings}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    latent = LatentModel(load_bundle(staging))
+    with torch.no_grad():
+        expected_fusion = generator(*feed.values())
+        expected_continuation = density(feed["left"])
+    manifest["parity"] = {**(manifest.get("parity") or {}),
+                          "fusion_max_abs_error": _check(expected_fusion, latent.fuse(
+                              *(feed[k].numpy() for k in ("left", "right", "style")),
+                              feed.get("similarity", torch.ones(64, 1)).numpy()), "fusion"),
+                          "continuation_max_abs_error": _check(expected_continuation, latent.continuation(
+                              feed["left"].numpy()), "continuation")}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    shutil.rmtree(bundle_dir)
+    staging.rename(bundle_dir)
+    return manifest

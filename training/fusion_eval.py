@@ -1,0 +1,198 @@
+"""Connective Fusion's evaluation (§3.4-3.6) and the continuation's, on the test split:
+reality, z-distance and the five musical statistics, ours against Latent Perturb."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from engine.latent import sample_mixture
+from training import phrase_stats
+from training.corpus import Corpus
+from training.evaluate import Backend, decode_greedy, encode_means
+from training.fusion_train import PriorSampler
+from training.latent_pairs import token_pairs
+
+SIMILARITIES = (0.3, 1.0, 3.0)
+ITERATIONS = 5
+LP_SIGMAS = (0.01, 0.03, 0.1, 0.2, 0.4)
+LP_STEPS = 100
+LP_RECORD = (1, 3, 10, 30, 100)
+INPUTS = 512
+
+Reality = Callable[[np.ndarray], np.ndarray]
+
+
+class PairModels(Protocol):
+    """The fusion generator and continuation density, in whichever runtime."""
+
+    def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
+             similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+def phrases(backend: Backend, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Greedy 8-bar phrases (N, 128) decoded from latent pairs."""
+    return np.concatenate([decode_greedy(backend, left), decode_greedy(backend, right)], axis=1)
+
+
+def z_distance(new: np.ndarray, old: np.ndarray, inverse_variance: np.ndarray) -> np.ndarray:
+    """Connective Fusion's scaled squared Mahalanobis distance, per row."""
+    return ((new - old) ** 2 * inverse_variance).mean(-1)
+
+
+class Scorer:
+    """Scores decoded phrases against the test data: reality and statistic correlations."""
+
+    def __init__(self, reality: Reality, reference: dict[str, np.ndarray], inverse_variance: np.ndarray) -> None:
+        self.reality, self.reference, self.inverse_variance = reality, reference, inverse_variance
+
+    def score(self, decoded: np.ndarray, moved: tuple[np.ndarray, np.ndarray] | None = None,
+              original: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+        """Reality, correlations and (when latents are given) the mean z-distance of both sides."""
+        out = {"reality": float(self.reality(decoded).mean()), **phrase_stats.correlations(self.reference, decoded)}
+        if moved is not None and original is not None:
+            out["z_distance"] = float(np.mean([z_distance(m, o, self.inverse_variance).mean()
+                                               for m, o in zip(moved, original)]))
+        return out
+
+
+def fusion_curves(backend: Backend, models: PairModels, scorer: Scorer, left: np.ndarray, right: np.ndarray,
+                  rng: np.random.Generator) -> dict:
+    """Ours: each similarity strength, iterated 1..ITERATIONS times with a fixed random style."""
+    style = rng.random((len(left), 2)).astype(np.float32)
+    out = {"before": scorer.score(phrases(backend, left, right))}
+    for similarity in SIMILARITIES:
+        strength = np.full((len(left), 1), similarity, dtype=np.float32)
+        new_left, new_right = left, right
+        rows = []
+        for _ in range(ITERATIONS):
+            new_left, new_right = models.fuse(new_left, new_right, style, strength)
+            rows.append(scorer.score(phrases(backend, new_left, new_right), (new_left, new_right), (left, right)))
+        out[f"lambda={similarity:g}"] = rows
+    return out
+
+
+def latent_perturb(backend: Backend, search_reality: Reality, scorer: Scorer, left: np.ndarray,
+                   right: np.ndarray, rng: np.random.Generator) -> dict:
+    """Algorithm 1 at each sigma: keep a random perturbation when the search classifier (trained
+    on the training split, not the one that scores) finds the phrase more real."""
+    out = {}
+    for sigma in LP_SIGMAS:
+        best_left, best_right = left.copy(), right.copy()
+        best = search_reality(phrases(backend, left, right))
+        rows = []
+        for step in range(1, LP_STEPS + 1):
+            try_left = best_left + sigma * rng.standard_normal(left.shape).astype(np.float32)
+            try_right = best_right + sigma * rng.standard_normal(right.shape).astype(np.float32)
+            candidate = search_reality(phrases(backend, try_left, try_right))
+            better = candidate > best
+            best = np.where(better, candidate, best)
+            best_left = np.where(better[:, None], try_left, best_left)
+            best_right = np.where(better[:, None], try_right, best_right)
+            if step in LP_RECORD:
+                rows.append({"iterations": step, **scorer.score(phrases(backend, best_left, best_right),
+                                                                   (best_left, best_right), (left, right))})
+        out[f"sigma={sigma:g}"] = rows
+    return out
+
+
+def continuation_scores(backend: Backend, models: PairModels, scorer: Scorer, left_tokens: np.ndarray,
+                        rng: np.random.Generator, temperatures: tuple[float, ...] = (0.0, 0.5, 1.0)) -> dict:
+    """Reality and statistics of (input window, continuation) phrases at a few temperatures."""
+    z_left = encode_means(backend, left_tokens)
+    params = models.continuation(z_left)
+    out = {}
+    for temperature in temperatures:
+        z_right = sample_mixture(*params, temperature, rng)
+        out[f"temperature={temperature:g}"] = scorer.score(
+            np.concatenate([left_tokens, decode_greedy(backend, z_right)], axis=1))
+    return out
+
+
+def beats_latent_perturb(ours: dict, perturb: dict, metric: str = "reality") -> dict:
+    """For each of our points, LP's ``metric`` at the same z-distance (interpolated along LP's
+    points sorted by distance), and whether ours is higher."""
+    lp_points = sorted((row["z_distance"], row[metric]) for rows in perturb.values() for row in rows)
+    distances, values = np.array(lp_points).T
+    comparisons = []
+    for name, rows in ours.items():
+        if name == "before":
+            continue
+        for iteration, row in enumerate(rows, start=1):
+            if distances[0] <= row["z_distance"] <= distances[-1]:
+                lp_value = float(np.interp(row["z_distance"], distances, values))
+                comparisons.append({"model": name, "iterations": iteration, "z_distance": row["z_distance"],
+                                    "ours": row[metric], "latent_perturb": lp_value, "ours_better": row[metric] > lp_value})
+    return {"comparisons": comparisons, "ours_better_fraction":
+            float(np.mean([c["ours_better"] for c in comparisons])) if comparisons else None}
+
+
+def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, search_reality: Reality, corpus: Corpus,
+                   prior: PriorSampler, latent_std: np.ndarray, out_dir: Path, quick: bool = False) -> dict:
+    """The whole protocol; writes ``pairs.json`` and the plots into ``out_dir``."""
+    import json
+
+    import torch
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    real_left, real_right = token_pairs(corpus, "test")
+    real = np.concatenate([real_left, real_right], axis=1)
+    reference = phrase_stats.transition_matrices(real)
+    scorer = Scorer(reality, reference, 1.0 / np.square(latent_std))
+    shown = rng.choice(len(real), min(INPUTS, len(real)), replace=False)
+    results: dict = {
+        "real_pairs": {"reality": float(reality(real).mean()), "pairs": int(len(real))},
+        "real_pairs_reconstructed": scorer.score(phrases(backend, encode_means(backend, real_left[shown]),
+                                                         encode_means(backend, real_right[shown]))),
+    }
+    windows = corpus.windows[corpus.select("test")].astype(np.int64)
+    picked = rng.choice(len(windows), (INPUTS, 2))
+    generator = torch.Generator().manual_seed(0)
+    inputs = {"test": (encode_means(backend, windows[picked[:, 0]]), encode_means(backend, windows[picked[:, 1]])),
+              "prior": tuple(prior.sample(INPUTS, generator).numpy() for _ in range(2))}
+    for name, (left, right) in inputs.items():
+        ours = fusion_curves(backend, models, scorer, left, right, rng)
+        entry = {"ours": ours}
+        if not quick:
+            perturb = latent_perturb(backend, search_reality, scorer, left, right, rng)
+            entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb)}
+        results[f"fusion_{name}"] = entry
+    results["continuation"] = continuation_scores(backend, models, scorer, real_left[shown], rng)
+    (out_dir / "pairs.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot_against_distance(results, out_dir / "fusion_vs_latent_perturb.png")
+    return results
+
+
+def plot_against_distance(results: dict, path: Path) -> None:
+    """Fig. 4 / Fig. 7 style: every metric against z-distance, ours (per lambda, iterations
+    joined by a line) and Latent Perturb (per sigma), for test and prior inputs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = ("reality", *phrase_stats.STATISTICS)
+    rows = [name for name in ("fusion_test", "fusion_prior") if name in results]
+    figure, axes = plt.subplots(len(rows), len(metrics), figsize=(3.2 * len(metrics), 3 * len(rows)), squeeze=False)
+    for r, name in enumerate(rows):
+        entry = results[name]
+        for m, metric in enumerate(metrics):
+            ax = axes[r, m]
+            for label, points in entry.get("latent_perturb", {}).items():
+                ax.plot([p["z_distance"] for p in points], [p[metric] for p in points], ":", marker=".",
+                        color="grey", alpha=0.7)
+            for label, points in entry["ours"].items():
+                if label == "before":
+                    ax.axhline(points[metric], color="black", linewidth=0.8, linestyle="--")
+                    continue
+                ax.plot([p["z_distance"] for p in points], [p[metric] for p in points], marker="o", label=label)
+            ax.set_xscale("log")
+            ax.set(title=f"{name.split('_')[1]}: {metric}", xlabel="z-distance")
+    axes[0, 0].legend(fontsize=7, title="ours (iterations 1..5); grey: LP; dashed: before", title_fontsize=6)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

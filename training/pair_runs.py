@@ -1,0 +1,93 @@
+"""The pair-model runs behind ``python -m training reality | fusion | continuation``, and the
+pair part of ``evaluate``: each one wires a bundle, the corpus and a run directory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.bundle import load_bundle
+from training.config import ContinuationConfig, FusionConfig, RealityConfig
+from training.continuation_train import ContinuationTraining
+from training.corpus import Corpus
+from training.evaluate import BundleBackend
+from training.fusion_train import FusionTraining, PriorSampler
+from training.latent_pairs import encode_pairs
+from training.pair_models import ContinuationDensity, FusionGenerator
+from training.reality import RealityClassifier, RealityTraining, reality
+
+REALITY_SPLITS = {"eval": "reality-eval", "train": "reality-train"}  # scoring model, Latent Perturb's model
+
+
+def encoder_sha256(bundle_dir: Path) -> str:
+    """Identifies the latent space a pair model is trained in."""
+    return load_bundle(bundle_dir).manifest["files"]["encoder"]["sha256"]
+
+
+def prior_of(bundle_dir: Path) -> PriorSampler:
+    """The bundle's ex-post genre mixture as a sampler."""
+    bundle = load_bundle(bundle_dir)
+    return PriorSampler(np.stack([g.mean for g in bundle.genres]), np.stack([g.std for g in bundle.genres]))
+
+
+def train_reality(config: RealityConfig, corpus: Corpus, split: str, run_dir: Path,
+                  max_minutes: float | None = None) -> None:
+    """Train the reality classifier on ``split`` (validated on val)."""
+    RealityTraining(config, corpus, split, "val", run_dir).run(max_minutes)
+
+
+def train_fusion(config: FusionConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
+                 max_minutes: float | None = None) -> None:
+    """Train the fusion generator and discriminator in the bundle's latent space."""
+    backend = BundleBackend(bundle_dir)
+    pairs = encode_pairs(backend, corpus, "train", config.transpositions, config.seed)
+    val = encode_pairs(backend, corpus, "val", 1)
+    bundle = load_bundle(bundle_dir)
+    FusionTraining(config, pairs, val, prior_of(bundle_dir), bundle.latent_std, run_dir,
+                   space=encoder_sha256(bundle_dir)).run(max_minutes)
+
+
+def train_continuation(config: ContinuationConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
+                       max_minutes: float | None = None) -> None:
+    """Fit the continuation density in the bundle's latent space."""
+    backend = BundleBackend(bundle_dir)
+    pairs = encode_pairs(backend, corpus, "train", config.transpositions, config.seed)
+    ContinuationTraining(config, pairs, encode_pairs(backend, corpus, "val", 1), run_dir,
+                         space=encoder_sha256(bundle_dir)).run(max_minutes)
+
+
+def load_run(path: Path) -> tuple[dict, dict]:
+    """(state, settings) of a pair-model checkpoint."""
+    saved = torch.load(path, weights_only=False)
+    return saved["state"], saved["settings"]
+
+
+def fusion_generator(path: Path, latent_size: int) -> FusionGenerator:
+    """The generator of a fusion checkpoint, in eval mode."""
+    state, settings = load_run(path)
+    settings = {key: value for key, value in settings.items() if key != "encoder_sha256"}
+    config = FusionConfig(**{**settings, "similarity": tuple(settings["similarity"])})
+    model = FusionGenerator(latent_size, config.hidden, config.layers, config.conditioned)
+    model.load_state_dict(state["generator"])
+    return model.eval()
+
+
+def continuation_density(path: Path, latent_size: int) -> ContinuationDensity:
+    """The density of a continuation checkpoint, in eval mode."""
+    state, settings = load_run(path)
+    config = ContinuationConfig(**{key: value for key, value in settings.items() if key != "encoder_sha256"})
+    model = ContinuationDensity(latent_size, config.components, config.hidden, config.layers)
+    model.load_state_dict(state["model"])
+    return model.eval()
+
+
+def reality_model(corpus: Corpus, split: str, runs: Path, config: RealityConfig | None = None):
+    """The reality classifier for ``split`` as a phrases -> probabilities function, trained
+    (or its training finished) first in runs/reality-<split>."""
+    run_dir = runs / REALITY_SPLITS[split]
+    train_reality(config or RealityConfig(), corpus, split, run_dir)  # returns at once when already done
+    state, settings = load_run(run_dir / "best.pt")
+    model = RealityClassifier(settings["channels"])
+    model.load_state_dict(state["model"])
+    return lambda phrases: reality(model, phrases)

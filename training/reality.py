@@ -1,0 +1,105 @@
+"""The "reality" classifier of Connective Fusion §3.4: real consecutive 8-bar phrases
+against shuffled ones. An evaluation model: trained on the split reserved for evaluation
+models (a second copy, trained on the training split, drives the Latent Perturb baseline)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from engine.codec import N_TOKENS, WINDOW_STEPS
+from training.config import RealityConfig
+from training.corpus import Corpus
+from training.latent_pairs import joint_shifts, token_pairs, transpose
+from training.loop import ResumableRun
+from training.models import ResidualBlock
+
+
+class RealityClassifier(nn.Module):
+    """Tokens (B, 128) -> logit that the phrase is two consecutive windows of one tune."""
+
+    def __init__(self, channels: int = 96) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(N_TOKENS, 32)
+        layers: list[nn.Module] = [nn.Conv1d(32, channels, 3, padding=1)]
+        for _ in range(4):  # 128 -> 8 steps, so each output sees both halves
+            layers += [ResidualBlock(channels), nn.Conv1d(channels, channels, 4, stride=2, padding=1)]
+        self.body = nn.Sequential(*layers, ResidualBlock(channels), nn.GELU())
+        self.head = nn.Linear(channels * (2 * WINDOW_STEPS >> 4), 1)
+
+    def forward(self, phrases: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(self.embed(phrases).transpose(1, 2)).flatten(1)).squeeze(-1)
+
+
+def reality(model: RealityClassifier, phrases: np.ndarray, batch: int = 1024) -> np.ndarray:
+    """Probability of being real for each (N, 128) phrase."""
+    model.eval()
+    with torch.no_grad():
+        parts = [torch.sigmoid(model(torch.from_numpy(phrases[i : i + batch].astype(np.int64))))
+                 for i in range(0, len(phrases), batch)]
+    return torch.cat(parts).numpy() if parts else np.zeros(0)
+
+
+class PhraseSampler:
+    """Balanced batches of real pairs (label 1) and shuffled pairs (label 0) of one split,
+    each phrase jointly transposed."""
+
+    def __init__(self, corpus: Corpus, split: str, rng: np.random.Generator) -> None:
+        self.left, self.right = token_pairs(corpus, split)
+        self.rng = rng
+
+    def sample(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """(phrases (count, 128), labels) with half of each class."""
+        half = count // 2
+        real = self.rng.integers(0, len(self.left), half)
+        left = np.concatenate([self.left[real], self.left[self.rng.integers(0, len(self.left), count - half)]])
+        right = np.concatenate([self.right[real], self.right[self.rng.integers(0, len(self.right), count - half)]])
+        shifts = joint_shifts(left, right, 2, self.rng)[1]
+        phrases = np.concatenate([transpose(left, shifts), transpose(right, shifts)], axis=1)
+        labels = np.concatenate([np.ones(half), np.zeros(count - half)]).astype(np.float32)
+        return phrases, labels
+
+
+class RealityTraining(ResumableRun):
+    """Trains a :class:`RealityClassifier` on one split, validated on another."""
+
+    description = "reality"
+
+    def __init__(self, config: RealityConfig, corpus: Corpus, split: str, val_split: str, run_dir: Path) -> None:
+        super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "split": split})
+        torch.manual_seed(config.seed)
+        self.config = config
+        self.sampler = PhraseSampler(corpus, split, np.random.default_rng(config.seed))
+        self.val_phrases, self.val_labels = PhraseSampler(corpus, val_split, np.random.default_rng(1)).sample(4096)
+        self.model = RealityClassifier(config.channels)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), config.learning_rate, weight_decay=1e-4)
+        self.schedule = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, config.steps)
+
+    def train_step(self) -> dict[str, float]:
+        self.model.train()
+        phrases, labels = self.sampler.sample(self.config.batch_size)
+        loss = F.binary_cross_entropy_with_logits(self.model(torch.from_numpy(phrases)), torch.from_numpy(labels))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.schedule.step()
+        return {"loss": loss.item()}
+
+    def validate(self) -> dict[str, float]:
+        probability = reality(self.model, self.val_phrases)
+        accuracy = float(((probability > 0.5) == (self.val_labels > 0.5)).mean())
+        return {"val_accuracy": accuracy, "val_real_reality": float(probability[self.val_labels > 0.5].mean()),
+                "score": accuracy}
+
+    def state(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "schedule": self.schedule.state_dict(), "rng": self.sampler.rng.bit_generator.state}
+
+    def restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.sampler.rng.bit_generator.state = state["rng"]
