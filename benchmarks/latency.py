@@ -44,17 +44,25 @@ def four_bar_clip(seed: int) -> dict:
     return {"length": 16, "notes": [n for n in notes if n["start_time"] < 16]}
 
 
-def requests() -> dict[str, dict]:
-    """One representative request per op, on 4-bar clips."""
+def requests(ops: list[str]) -> dict[str, dict]:
+    """One representative request per op the bundle supports, on 4-bar clips."""
     a, b = four_bar_clip(1), four_bar_clip(2)
-    return {
+    every = {
         "info": {},
         "encode": {"clip": a},
         "decode": {"z": [0.0] * 128, "temperature": 0.5, "seed": 1},
         "interpolate": {"a": a, "b": b, "steps": 5},
         "faders": {"clip": a, "faders": {"density": 0.8, "register": 0.3}},
         "generate": {"variations": 4, "seed": 3, "genre": "folk"},
+        "fuse": {"left": a, "right": b, "style": [0.3, 0.7]},
+        "continue": {"clip": a, "bars": 4, "temperature": 1.0, "seed": 2},
     }
+    return {op: payload for op, payload in every.items() if op in ops}
+
+
+def bundle_ops(bundle: Path) -> list[str]:
+    """The ops ``info`` lists for a bundle."""
+    return HANDLERS["info"](Engine(bundle), {})["ops"]
 
 
 def start_server(bundle: Path) -> tuple[subprocess.Popen, int, float]:
@@ -122,10 +130,10 @@ def in_process(engine: Engine, op: str, payload: dict, count: int) -> float:
 class EagerLatent:
     """The engine's latent-model interface on eager PyTorch, same weights as the bundle."""
 
-    def __init__(self, model, latent_size: int) -> None:
+    def __init__(self, model, latent_size: int, pairs: dict) -> None:
         import torch
 
-        self.torch, self.model, self.latent_size = torch, model, latent_size
+        self.torch, self.model, self.latent_size, self.pairs = torch, model, latent_size, pairs
 
     def encode(self, tokens):
         with self.torch.no_grad():
@@ -139,18 +147,33 @@ class EagerLatent:
     def decode(self, z):
         return self.decode_logits(z).argmax(-1)
 
+    def has(self, role):
+        return role in self.pairs
+
+    def fuse(self, left, right, style, similarity):
+        inputs = [self.torch.from_numpy(np.asarray(x, dtype=np.float32)) for x in (left, right, style, similarity)]
+        with self.torch.no_grad():
+            return tuple(out.numpy() for out in self.pairs["fusion"](*inputs))
+
+    def continuation(self, left):
+        with self.torch.no_grad():
+            return tuple(out.numpy() for out in self.pairs["continuation"](self.torch.from_numpy(left)))
+
 
 def onnx_vs_torch(bundle: Path, count: int) -> list[tuple[str, float, float]]:
     """(op, ONNX ms, eager PyTorch ms) for each op, one thread each, same weights and inputs."""
     import torch
 
     from training.export import torch_model_from_bundle
+    from training.export_pairs import torch_pair_models_from_bundle
 
     torch.set_num_threads(1)
     engine = Engine(bundle)
-    rows = [(op, in_process(engine, op, payload, count)) for op, payload in requests().items() if op != "info"]
-    engine.model = EagerLatent(torch_model_from_bundle(bundle), engine.bundle.latent_size)
-    return [(op, onnx_ms, in_process(engine, op, requests()[op], count)) for op, onnx_ms in rows]
+    payloads = requests(bundle_ops(bundle))
+    rows = [(op, in_process(engine, op, payload, count)) for op, payload in payloads.items() if op != "info"]
+    engine.model = EagerLatent(torch_model_from_bundle(bundle), engine.bundle.latent_size,
+                               torch_pair_models_from_bundle(bundle))
+    return [(op, onnx_ms, in_process(engine, op, payloads[op], count)) for op, onnx_ms in rows]
 
 
 def session_settings(bundle: Path, count: int) -> list[tuple[str, float, float]]:
@@ -189,7 +212,7 @@ def thread_counts(bundle: Path, count: int) -> list[tuple[int, str, float, float
     for threads in (1, 2):
         engine = Engine(bundle, threads=threads)
         for op in ("decode", "faders", "interpolate"):
-            times = op_times(engine, op, requests()[op], count)
+            times = op_times(engine, op, requests(["decode", "faders", "interpolate"])[op], count)
             rows.append((threads, op, float(np.percentile(times, 50)), float(np.percentile(times, 99))))
     return rows
 
@@ -213,7 +236,7 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
               f"{count} requests per op after {warmup} warm-up requests. Target: p50 ≤ 3 ms, p99 ≤ 10 ms.", "",
               "| op | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
     try:
-        for op, payload in requests().items():
+        for op, payload in requests(bundle_ops(bundle)).items():
             times = round_trips(port, op, payload, count, warmup)
             lines.append(f"| {op} | {np.percentile(times, 50):.2f} | {np.percentile(times, 99):.2f} | {times.max():.2f} |")
     finally:

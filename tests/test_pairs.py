@@ -213,3 +213,22 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     assert len(results["fusion_test"]["ours"]["lambda=1"]) == fusion_eval.ITERATIONS
     assert set(results["continuation"]) == {"temperature=0", "temperature=0.5", "temperature=1"}
     assert (tmp_path / "pairs.json").exists() and (tmp_path / "fusion_vs_latent_perturb.png").exists()
+
+
+def test_eager_pair_models_rebuilt_from_the_bundle_match_onnx(tiny_pair_bundle):
+    from engine.bundle import load_bundle
+    from engine.latent import LatentModel
+    from training.export_pairs import torch_pair_models_from_bundle
+
+    models = torch_pair_models_from_bundle(tiny_pair_bundle)
+    latent = LatentModel(load_bundle(tiny_pair_bundle))
+    rng = np.random.default_rng(0)
+    left, right = (rng.standard_normal((5, latent.latent_size)).astype(np.float32) for _ in range(2))
+    style, strength = rng.random((5, 2)).astype(np.float32), np.full((5, 1), 1.0, np.float32)
+    with torch.no_grad():
+        eager = models["fusion"](*map(torch.from_numpy, (left, right, style, strength)))
+        density = models["continuation"](torch.from_numpy(left))
+    for a, b in zip(eager, latent.fuse(left, right, style, strength)):
+        assert np.allclose(a.numpy(), b, atol=1e-4)
+    for a, b in zip(density, latent.continuation(left)):
+        assert np.allclose(a.numpy(), b, atol=1e-4)

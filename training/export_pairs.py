@@ -13,8 +13,8 @@ from torch import nn
 from engine.bundle import load_bundle, sha256_of
 from engine.latent import LatentModel
 from training.export import OPSET, ParityError
-from training.half_weights import round_to_half, store_half
-from training.pair_models import STYLE_SIZE
+from training.half_weights import round_to_half, store_half, stored_weights
+from training.pair_models import STYLE_SIZE, ContinuationDensity, FusionGenerator
 from training.pair_runs import continuation_density, encoder_sha256, fusion_generator, load_run
 
 
@@ -80,3 +80,23 @@ def export_pairs(bundle_dir: Path, fusion: Path, continuation: Path) -> dict:
     shutil.rmtree(bundle_dir)
     staging.rename(bundle_dir)
     return manifest
+
+
+def torch_pair_models_from_bundle(bundle_dir: Path) -> dict[str, nn.Module]:
+    """Eager PyTorch twins of a bundle's pair models, rebuilt from its ONNX weights (for
+    benchmarks); empty when the bundle has none."""
+    bundle = load_bundle(bundle_dir)
+    models: dict[str, nn.Module] = {}
+    if "fusion" in bundle.manifest["files"]:
+        settings = bundle.manifest["fusion"]["training"]
+        models["fusion"] = FusionGenerator(bundle.latent_size, settings["hidden"], settings["layers"],
+                                           bundle.manifest["fusion"]["conditioned"])
+    if "continuation" in bundle.manifest["files"]:
+        settings = bundle.manifest["continuation"]["training"]
+        models["continuation"] = ContinuationDensity(bundle.latent_size, settings["components"], settings["hidden"],
+                                                     settings["layers"])
+    for role, model in models.items():
+        weights = stored_weights(bundle.file(role))
+        model.load_state_dict({name: torch.from_numpy(weights[name].copy()) for name in model.state_dict()})
+        model.eval()
+    return models
