@@ -207,12 +207,18 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     monkeypatch.setattr(fusion_eval, "LP_RECORD", (1, 3))
     backend = BundleBackend(tiny_pair_bundle)
     reality = lambda phrases: np.full(len(phrases), 0.5)  # noqa: E731
+    from training.pair_runs import TorchPairModels
+
+    fixed = {"lambda=2": (TorchPairModels(tiny_pair_bundle.parent / "runs" / "fusion" / "last.pt",
+                                          backend.model.latent_size), 2.0)}
     results = fusion_eval.evaluate_pairs(backend, backend.model, reality, reality, tiny_corpus, prior_of(tiny_pair_bundle),
-                                         backend.model.bundle.latent_std, tmp_path)
-    assert set(results["fusion_test"]) == {"ours", "latent_perturb", "versus"}
+                                         backend.model.bundle.latent_std, tmp_path, fixed=fixed)
+    assert set(results["fusion_test"]) == {"ours", "fixed lambda=2", "latent_perturb", "versus"}
+    assert list(results["fusion_test"]["fixed lambda=2"]) == ["before", "lambda=2"]
     assert len(results["fusion_test"]["ours"]["lambda=1"]) == fusion_eval.ITERATIONS
     assert set(results["continuation"]) == {"temperature=0", "temperature=0.5", "temperature=1"}
-    assert (tmp_path / "pairs.json").exists() and (tmp_path / "fusion_vs_latent_perturb.png").exists()
+    for name in ("pairs.json", "fusion_vs_latent_perturb.png", "fusion_iterations.png"):
+        assert (tmp_path / name).exists()
 
 
 def test_eager_pair_models_rebuilt_from_the_bundle_match_onnx(tiny_pair_bundle):

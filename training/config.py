@@ -4,8 +4,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
+class Settings:
+    """Base of the frozen config dataclasses: saved in checkpoints and manifests as JSON."""
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form."""
+        return asdict(self)
+
+
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(Settings):
     """Named, frozen hyper-parameters; saved in checkpoints and the bundle manifest."""
 
     latent_size: int = 128
@@ -16,10 +24,6 @@ class ModelConfig:
     n_genres: int = 3
     n_faders: int = 4
 
-    def to_dict(self) -> dict:
-        """JSON-friendly form."""
-        return asdict(self)
-
     @classmethod
     def from_dict(cls, data: dict) -> "ModelConfig":
         """Inverse of :meth:`to_dict`."""
@@ -27,7 +31,7 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Settings):
     """Optimisation and loss settings (frozen, stored in checkpoints and the manifest)."""
 
     steps: int = 13000
@@ -49,10 +53,6 @@ class TrainConfig:
     threads: int = 2
     model: ModelConfig = field(default_factory=ModelConfig)
 
-    def to_dict(self) -> dict:
-        """JSON-friendly form."""
-        return asdict(self)
-
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
         """Inverse of :meth:`to_dict`."""
@@ -61,7 +61,7 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
-class FusionConfig:
+class FusionConfig(Settings):
     """Connective Fusion training (generator and pair discriminator in the VAE's latent space)."""
 
     steps: int = 4000  # generator updates
@@ -80,13 +80,9 @@ class FusionConfig:
         """Whether the generator takes lambda as an input (a range) or is trained for one value."""
         return self.similarity[0] != self.similarity[1]
 
-    def to_dict(self) -> dict:
-        """JSON-friendly form."""
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class ContinuationConfig:
+class ContinuationConfig(Settings):
     """The continuation density p(z_R | z_L): a mixture density network."""
 
     steps: int = 3000
@@ -99,13 +95,9 @@ class ContinuationConfig:
     eval_every: int = 250
     seed: int = 0
 
-    def to_dict(self) -> dict:
-        """JSON-friendly form."""
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class RealityConfig:
+class RealityConfig(Settings):
     """The "reality" classifier of real against shuffled 8-bar phrases (an evaluation model)."""
 
     steps: int = 3000
@@ -115,6 +107,3 @@ class RealityConfig:
     eval_every: int = 250
     seed: int = 0
 
-    def to_dict(self) -> dict:
-        """JSON-friendly form."""
-        return asdict(self)

@@ -60,11 +60,11 @@ class Scorer:
 
 
 def fusion_curves(backend: Backend, models: PairModels, scorer: Scorer, left: np.ndarray, right: np.ndarray,
-                  rng: np.random.Generator) -> dict:
+                  rng: np.random.Generator, similarities: tuple[float, ...] = SIMILARITIES) -> dict:
     """Ours: each similarity strength, iterated 1..ITERATIONS times with a fixed random style."""
     style = rng.random((len(left), 2)).astype(np.float32)
     out = {"before": scorer.score(phrases(backend, left, right))}
-    for similarity in SIMILARITIES:
+    for similarity in similarities:
         strength = np.full((len(left), 1), similarity, dtype=np.float32)
         new_left, new_right = left, right
         rows = []
@@ -131,8 +131,10 @@ def beats_latent_perturb(ours: dict, perturb: dict, metric: str = "reality") -> 
 
 
 def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, search_reality: Reality, corpus: Corpus,
-                   prior: PriorSampler, latent_std: np.ndarray, out_dir: Path, quick: bool = False) -> dict:
-    """The whole protocol; writes ``pairs.json`` and the plots into ``out_dir``."""
+                   prior: PriorSampler, latent_std: np.ndarray, out_dir: Path, quick: bool = False,
+                   fixed: dict[str, tuple[PairModels, float]] | None = None) -> dict:
+    """The whole protocol; writes ``pairs.json`` and the plots into ``out_dir``. ``fixed``
+    names generators trained for one strength each, scored beside the conditioned one."""
     import json
 
     import torch
@@ -155,8 +157,11 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     inputs = {"test": (encode_means(backend, windows[picked[:, 0]]), encode_means(backend, windows[picked[:, 1]])),
               "prior": tuple(prior.sample(INPUTS, generator).numpy() for _ in range(2))}
     for name, (left, right) in inputs.items():
-        ours = fusion_curves(backend, models, scorer, left, right, rng)
+        ours = fusion_curves(backend, models, scorer, left, right, np.random.default_rng(1))
         entry = {"ours": ours}
+        for label, (generator, similarity) in (fixed or {}).items():  # one generator per strength, same styles
+            entry[f"fixed {label}"] = fusion_curves(backend, generator, scorer, left, right, np.random.default_rng(1),
+                                                    (similarity,))
         if not quick:
             perturb = latent_perturb(backend, search_reality, scorer, left, right, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb)}
@@ -164,6 +169,7 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     results["continuation"] = continuation_scores(backend, models, scorer, real_left[shown], rng)
     (out_dir / "pairs.json").write_text(json.dumps(results, indent=2) + "\n")
     plot_against_distance(results, out_dir / "fusion_vs_latent_perturb.png")
+    plot_iterations(results, out_dir / "fusion_iterations.png")
     return results
 
 
@@ -185,14 +191,41 @@ def plot_against_distance(results: dict, path: Path) -> None:
             for label, points in entry.get("latent_perturb", {}).items():
                 ax.plot([p["z_distance"] for p in points], [p[metric] for p in points], ":", marker=".",
                         color="grey", alpha=0.7)
-            for label, points in entry["ours"].items():
-                if label == "before":
-                    ax.axhline(points[metric], color="black", linewidth=0.8, linestyle="--")
-                    continue
-                ax.plot([p["z_distance"] for p in points], [p[metric] for p in points], marker="o", label=label)
+            ax.axhline(entry["ours"]["before"][metric], color="black", linewidth=0.8, linestyle="--")
+            for kind, marker in (("ours", "o"), *((k, "s") for k in entry if k.startswith("fixed"))):
+                for label, points in entry[kind].items():
+                    if label != "before":
+                        ax.plot([p["z_distance"] for p in points], [p[metric] for p in points], marker=marker,
+                                label=label if kind == "ours" else f"{kind.split()[0]} {label}")
             ax.set_xscale("log")
             ax.set(title=f"{name.split('_')[1]}: {metric}", xlabel="z-distance")
-    axes[0, 0].legend(fontsize=7, title="ours (iterations 1..5); grey: LP; dashed: before", title_fontsize=6)
+    axes[0, 0].legend(fontsize=7, title="iterations 1..5; grey: LP; dashed: before", title_fontsize=6)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def plot_iterations(results: dict, path: Path) -> None:
+    """Fig. 7 style: every metric against the number of iterations, per lambda."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = ("reality", "z_distance", *phrase_stats.STATISTICS)
+    rows = [name for name in ("fusion_test", "fusion_prior") if name in results]
+    figure, axes = plt.subplots(len(rows), len(metrics), figsize=(3 * len(metrics), 3 * len(rows)), squeeze=False)
+    for r, name in enumerate(rows):
+        ours = results[name]["ours"]
+        for m, metric in enumerate(metrics):
+            ax = axes[r, m]
+            if metric in ours["before"]:
+                ax.axhline(ours["before"][metric], color="black", linewidth=0.8, linestyle="--")
+            for label, points in ours.items():
+                if label != "before":
+                    ax.plot(range(1, len(points) + 1), [p[metric] for p in points], marker="o", label=label)
+            ax.set(title=f"{name.split('_')[1]}: {metric}", xlabel="iterations")
+    axes[0, 0].legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

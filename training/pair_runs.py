@@ -91,3 +91,24 @@ def reality_model(corpus: Corpus, split: str, runs: Path, config: RealityConfig 
     model = RealityClassifier(settings["channels"])
     model.load_state_dict(state["model"])
     return lambda phrases: reality(model, phrases)
+
+
+class TorchPairModels:
+    """A fusion checkpoint (and optionally a continuation one) behind the engine's pair interface."""
+
+    def __init__(self, fusion: Path, latent_size: int, continuation: Path | None = None) -> None:
+        self.generator = fusion_generator(fusion, latent_size)
+        self.density = continuation_density(continuation, latent_size) if continuation else None
+
+    def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
+             similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(z_L', z_R') as numpy."""
+        with torch.no_grad():
+            out = self.generator(*(torch.from_numpy(np.asarray(x, dtype=np.float32))
+                                   for x in (left, right, style, similarity)))
+        return out[0].numpy(), out[1].numpy()
+
+    def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mixture parameters as numpy."""
+        with torch.no_grad():
+            return tuple(t.numpy() for t in self.density(torch.from_numpy(np.asarray(left, dtype=np.float32))))
