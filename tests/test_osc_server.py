@@ -16,8 +16,8 @@ CLIP = {"length": 16, "notes": [{"pitch": 60 + i % 7, "start_time": i * 0.5, "du
 
 
 @pytest.fixture(scope="module")
-def server(tiny_bundle):
-    process, port = start_server(tiny_bundle)
+def server(tiny_pair_bundle):
+    process, port = start_server(tiny_pair_bundle)
     yield port
     process.send_signal(signal.SIGINT)
     process.wait(timeout=10)
@@ -40,7 +40,19 @@ def test_info_lists_faders_genres_ops_and_limits(client):
     info = client.result("info", 1, {})
     assert [f["name"] for f in info["faders"]] == list(ATTRIBUTES)
     assert info["genres"] == ["folk", "celtic", "chorale"]
-    assert "interpolate" in info["ops"] and info["limits"]["notes"] == 1024
+    assert {"interpolate", "fuse", "continue"} <= set(info["ops"]) and info["limits"]["notes"] == 1024
+    assert info["fusion"]["similarity"] == [0.1, 10.0]
+
+
+def test_fuse_and_continue(client):
+    fused = client.result("fuse", 8, {"left": CLIP, "right": CLIP, "style": [0, 1], "iterations": 2,
+                                      "keep_iterations": True})
+    assert fused["clip"]["length"] == 32 and fused["left"]["length"] == 16 and len(fused["iterations"]) == 2
+    plain = client.result("continue", 9, {"clip": CLIP, "bars": 8, "variations": 2, "seed": 1})["clips"]
+    assert len(plain) == 2 and all(c["length"] == 32 for c in plain)
+    shaped = client.result("continue", 10, {"clip": CLIP, "fuse_with": CLIP, "interpolate_to": CLIP, "alpha": 0.2,
+                                            "faders": {"density": 0.3}, "style": [1, 1]})["clips"]
+    assert len(shaped) == 1 and shaped[0]["length"] == 16
 
 
 def test_encode_decode_round_trip(client):
@@ -97,6 +109,11 @@ def test_hello_redirects_replies_to_another_port(client, server):
     ("generate", (28, json.dumps({"genre": "polka"})), "bad_request", "unknown genre"),
     ("decode", (29, json.dumps({"z": ["a"]})), "bad_request", "z must be a list"),
     ("interpolate", (30, json.dumps({"a": CLIP, "b": CLIP, "steps": 3, "alpha": 0.5})), "bad_request", "not both"),
+    ("fuse", (31, json.dumps({"left": CLIP})), "bad_request", "request lacks 'right'"),
+    ("fuse", (32, json.dumps({"left": CLIP, "right": CLIP, "style": "up"})), "bad_request", "style must be a list"),
+    ("fuse", (33, json.dumps({"left": CLIP, "right": CLIP, "iterations": 99})), "too_large", "iterations must be 1..8"),
+    ("continue", (34, json.dumps({"clip": CLIP, "bars": 999})), "too_large", "bars must be 1..64"),
+    ("continue", (35, json.dumps({"clip": CLIP, "fuse_with": [1]})), "bad_request", "fuse_with must be a clip object"),
     ("transmogrify", (31, "{}"), "unknown_op", "unknown op 'transmogrify'"),
 ])
 def test_error_paths_reply_with_code_and_message(client, op, args, code, message):
