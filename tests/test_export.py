@@ -105,3 +105,16 @@ def test_weights_ship_as_float16_and_unrounded_weights_are_refused(tiny_bundle, 
     assert sum(i.data_type == onnx.TensorProto.FLOAT16 for i in stored) > 10
     with pytest.raises(ValueError, match="not float16-exact"):
         export_onnx(MelodyVAE(tiny_config.model).eval(), tmp_path)
+
+
+def test_batch_norm_recalibration_replaces_skewed_running_statistics(tiny_config, tiny_corpus):
+    from training.export import recalibrate_batch_norm
+    from training.models import MelodyVAE
+
+    model = MelodyVAE(tiny_config.model)
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    for norm in norms:
+        norm.running_mean.fill_(1e3)
+    used = recalibrate_batch_norm(model, tiny_corpus.windows.astype(np.int64), batches=3, batch_size=32)
+    assert used == 96 and not model.training
+    assert all(norm.running_mean.abs().max() < 100 and norm.momentum == 0.1 for norm in norms)

@@ -76,3 +76,13 @@ def test_training_reduces_reconstruction_loss(tmp_path, tiny_corpus, tiny_config
     trainer.run()
     after = np.mean([trainer.train_step()["reconstruction"] for _ in range(3)])
     assert after < 0.8 * before
+
+
+def test_swap_passes_leave_batch_norm_running_statistics_alone():
+    decoder = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.BatchNorm1d(4))
+    before = decoder[1].running_mean.clone()
+    with losses.running_stats_frozen(decoder):
+        decoder(torch.randn(16, 8) * 5 + 3)
+    assert torch.equal(decoder[1].running_mean, before) and decoder[1].momentum == 0.1
+    decoder(torch.randn(16, 8) * 5 + 3)
+    assert not torch.equal(decoder[1].running_mean, before)

@@ -59,6 +59,28 @@ def export_onnx(model: MelodyVAE, out_dir: Path) -> dict[str, str]:
     return {"encoder": "encoder.onnx", "decoder": "decoder.onnx"}
 
 
+def recalibrate_batch_norm(model: MelodyVAE, tokens: np.ndarray, batches: int = 40, batch_size: int = 256) -> int:
+    """Recompute every batch norm's running statistics from real training windows (encoder
+    on windows, decoder on their posterior samples, as in training) with an exact average.
+    Training updates them with a moving average that lags the weights; this is the
+    "precise BN" fix. Returns the number of windows used."""
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average over the passes below
+    rng = np.random.default_rng(0)
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            batch = torch.from_numpy(tokens[rng.choice(len(tokens), min(batch_size, len(tokens)), replace=False)])
+            mean, logvar = model.encoder(batch)
+            model.decode(mean + torch.randn_like(mean) * torch.exp(0.5 * logvar))
+    for norm in norms:
+        norm.momentum = 0.1
+    model.eval()
+    return batches * min(batch_size, len(tokens))
+
+
 def calibrate_faders(model: MelodyVAE, means: np.ndarray) -> list[dict]:
     """Map each fader's latent value to the attribute the decoder actually produces: slide the
     dimension over its 1st..99th training percentile on real windows and take the median."""
@@ -133,6 +155,7 @@ def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: Melod
         "training": {
             "steps": state["step"], "minutes": round(state["seconds"] / 60, 1),
             "best_val_token_accuracy": round(state["best_accuracy"], 4),
+            "batch_norm_recalibrated_on_windows": state.get("batch_norm_windows"),
             "config": config.to_dict(), "corpus": summary(corpus).splitlines(),
             "attribute_mean": state["attribute_mean"].tolist(), "attribute_std": state["attribute_std"].tolist(),
         },
@@ -167,6 +190,8 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
     Writes into a temporary sibling first so a failed export never clobbers a good bundle.
     """
     model, state = load_checkpoint(checkpoint)
+    train_tokens = corpus.windows[corpus.select("train")].astype(np.int64)
+    state["batch_norm_windows"] = recalibrate_batch_norm(model, train_tokens)
     round_to_half(model)  # the shipped weights are float16; everything below uses them
     staging = out_dir.with_name(out_dir.name + ".staging")
     shutil.rmtree(staging, ignore_errors=True)
@@ -176,7 +201,6 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
     if log.exists():  # shipped so anyone can redraw the loss curves
         shutil.copy2(log, staging / "training_log.jsonl")
         files["training_log"] = "training_log.jsonl"
-    train_tokens = corpus.windows[corpus.select("train")].astype(np.int64)
     test_tokens = corpus.windows[corpus.select("test")][:128].astype(np.int64)
     train_means, train_logvars = encode_all(model, train_tokens)
     faders = calibrate_faders(model, train_means)

@@ -2,6 +2,9 @@
 regularisation, a linear fader anchor, and the fader swap loss on soft attributes."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import torch
 import torch.nn.functional as F
 
@@ -60,6 +63,22 @@ def _soft_motion(onset: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
     return moved / weight.clamp_min(1e-6)
 
 
+@contextmanager
+def running_stats_frozen(module) -> Iterator[None]:
+    """Batch norm keeps normalising by batch statistics but stops updating its running ones,
+    so passes on made-up latents (fader swaps) do not skew what inference normalises by."""
+    parts = module.modules() if isinstance(module, torch.nn.Module) else []
+    norms = [m for m in parts if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in norms]
+    for norm in norms:
+        norm.momentum = 0.0
+    try:
+        yield
+    finally:
+        for norm, momentum in zip(norms, saved):
+            norm.momentum = momentum
+
+
 def fader_swap(
     decoder, z: torch.Tensor, attributes: torch.Tensor, fader_index: list[int],
     mean: torch.Tensor, std: torch.Tensor, weights: torch.Tensor,
@@ -80,6 +99,7 @@ def fader_swap(
     borrowed = z.detach()[donors, columns]  # (B, n_faders): fader f of window donors[:, f]
     swapped[:, columns] = torch.where(swap, borrowed, swapped[:, columns])
     target = torch.where(swap, attributes[donors, torch.arange(n_faders, device=z.device)], attributes)
-    produced = soft_attributes(decoder(swapped))
+    with running_stats_frozen(decoder):
+        produced = soft_attributes(decoder(swapped))
     error = ((produced - target) / std) ** 2
     return (error * weights).mean()
