@@ -202,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--steps", type=int, default=steps)
         sub.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
         sub.add_argument("--max-minutes", type=float, help="stop (and checkpoint) after this long")
+        sub.add_argument("--threads", type=int, default=os.cpu_count() or 1)
         sub.set_defaults(func=func)
         return sub
 
@@ -231,4 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one training command."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
     return args.func(args)

@@ -54,6 +54,7 @@ class FusionTraining(ResumableRun):
         self.val = {name: torch.from_numpy(getattr(val_pairs, name)) for name in ("left", "right", "singles")}
         self.prior = prior
         self.inverse_variance = torch.as_tensor(1.0 / np.square(latent_std), dtype=torch.float32)
+        self.latent_std = torch.as_tensor(latent_std, dtype=torch.float32)
         size = pairs.left.shape[1]
         self.generator_net = FusionGenerator(size, config.hidden, config.layers, config.conditioned)
         self.discriminator = PairDiscriminator(size, config.hidden, config.layers)
@@ -89,15 +90,22 @@ class FusionTraining(ResumableRun):
             new_right, right, self.inverse_variance)
         return new_left, new_right, (strength.squeeze(-1) * similarity).mean()
 
+    def _judge(self, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+        """D's logits for pairs seen through the encoder's own noise: differences smaller than
+        a posterior standard deviation do not change the melody, so D may not use them."""
+        scale = self.config.instance_noise * self.latent_std
+        noise = [torch.randn(left.shape, generator=self.rng) * scale for _ in range(2)]
+        return self.discriminator(left + noise[0], right + noise[1])
+
     # -- optimisation ------------------------------------------------------------------
     def train_step(self) -> dict[str, float]:
         batch = self.config.batch_size
         for _ in range(self.config.discriminator_steps):
-            real = self.discriminator(*self._real(self.pairs, batch))
+            real = self._judge(*self._real(self.pairs, batch))
             inputs = [self._shuffled(self.pairs, batch), self._from_prior(batch)]
             with torch.no_grad():
                 fused = [self._fused(*pair)[:2] for pair in inputs]
-            fakes = torch.cat([self.discriminator(*pair) for pair in inputs + fused])
+            fakes = torch.cat([self._judge(*pair) for pair in inputs + fused])
             # Eq. 4: the real term plus the sum (not the mean) of the four fake classes' terms.
             loss_d = F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + \
                 len(inputs + fused) * F.binary_cross_entropy_with_logits(fakes, torch.zeros_like(fakes))
@@ -107,7 +115,7 @@ class FusionTraining(ResumableRun):
         adversarial, similarity = 0.0, 0.0
         for pair in (self._shuffled(self.pairs, batch), self._from_prior(batch)):
             new_left, new_right, weighted_similarity = self._fused(*pair)
-            logits = self.discriminator(new_left, new_right)
+            logits = self._judge(new_left, new_right)
             adversarial = adversarial + F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
             similarity = similarity + weighted_similarity
         loss_g = adversarial + similarity

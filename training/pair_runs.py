@@ -88,7 +88,7 @@ def reality_model(corpus: Corpus, split: str, runs: Path, config: RealityConfig 
     run_dir = runs / REALITY_SPLITS[split]
     train_reality(config or RealityConfig(), corpus, split, run_dir)  # returns at once when already done
     state, settings = load_run(run_dir / "best.pt")
-    model = RealityClassifier(settings["channels"])
+    model = RealityClassifier(settings["channels"], settings["dropout"])
     model.load_state_dict(state["model"])
     return lambda phrases: reality(model, phrases)
 

@@ -21,14 +21,14 @@ from training.models import ResidualBlock
 class RealityClassifier(nn.Module):
     """Tokens (B, 128) -> logit that the phrase is two consecutive windows of one tune."""
 
-    def __init__(self, channels: int = 96) -> None:
+    def __init__(self, channels: int = 96, dropout: float = 0.0) -> None:
         super().__init__()
         self.embed = nn.Embedding(N_TOKENS, 32)
         layers: list[nn.Module] = [nn.Conv1d(32, channels, 3, padding=1)]
         for _ in range(4):  # 128 -> 8 steps, so each output sees both halves
             layers += [ResidualBlock(channels), nn.Conv1d(channels, channels, 4, stride=2, padding=1)]
         self.body = nn.Sequential(*layers, ResidualBlock(channels), nn.GELU())
-        self.head = nn.Linear(channels * (2 * WINDOW_STEPS >> 4), 1)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(channels * (2 * WINDOW_STEPS >> 4), 1))
 
     def forward(self, phrases: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(self.embed(phrases).transpose(1, 2)).flatten(1)).squeeze(-1)
@@ -74,8 +74,9 @@ class RealityTraining(ResumableRun):
         self.config = config
         self.sampler = PhraseSampler(corpus, split, np.random.default_rng(config.seed))
         self.val_phrases, self.val_labels = PhraseSampler(corpus, val_split, np.random.default_rng(1)).sample(4096)
-        self.model = RealityClassifier(config.channels)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), config.learning_rate, weight_decay=1e-4)
+        self.model = RealityClassifier(config.channels, config.dropout)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), config.learning_rate,
+                                           weight_decay=config.weight_decay)
         self.schedule = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, config.steps)
 
     def train_step(self) -> dict[str, float]:
