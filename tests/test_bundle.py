@@ -84,3 +84,15 @@ def test_shipped_default_bundle_loads_and_verifies():
     model = LatentModel(bundle)
     assert model.decode(bundle.genres[0].mean).shape == (1, 64)
     assert bundle.manifest["metrics"], "the shipped bundle carries its evaluation"
+
+
+def test_shipped_default_bundle_fuses_and_continues():
+    from engine import Engine, parse_clip
+
+    engine = Engine()
+    clip = parse_clip({"length": 16, "notes": [{"pitch": 62 + (i * 5) % 12, "start_time": i, "duration": 1,
+                                                "velocity": 90} for i in range(16)]})
+    assert {"fusion", "continuation"} <= set(engine.bundle.manifest["files"])
+    assert engine.fuse(clip, clip).clip.length == 32
+    continued = engine.continuation(clip, bars=8, seed=1).clips[0]
+    assert continued.length == 32 and continued.notes
