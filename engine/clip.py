@@ -60,33 +60,37 @@ class Clip:
         return int(round(sum(n.velocity for n in self.notes) / len(self.notes)))
 
 
-def _number(value: Any, what: str) -> float:
+def _number(value: Any, what: str, index: int | None = None) -> float:
+    # The message is built only on error: clips arrive note by note, many times a second.
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ClipError(f"{what} must be a finite number, got {value!r}")
+        where = what if index is None else f"note {index} {what}"
+        raise ClipError(f"{where} must be a finite number, got {value!r}")
     return float(value)
+
+
+_NOTE_FIELDS = ("pitch", "start_time", "duration", "velocity")
 
 
 def parse_note(data: Any, index: int) -> Note:
     """Validate one note dict."""
-    where = f"note {index}"
     if not isinstance(data, dict):
-        raise ClipError(f"{where} must be an object with pitch, start_time, duration, velocity")
-    for key in ("pitch", "start_time", "duration"):
+        raise ClipError(f"note {index} must be an object with pitch, start_time, duration, velocity")
+    for key in _NOTE_FIELDS[:3]:
         if key not in data:
-            raise ClipError(f"{where} lacks {key!r}")
-    pitch = _number(data["pitch"], f"{where} pitch")
+            raise ClipError(f"note {index} lacks {key!r}")
+    pitch = _number(data["pitch"], "pitch", index)
     if pitch != int(pitch) or not 0 <= pitch <= 127:
-        raise ClipError(f"{where} pitch must be a whole number 0..127, got {data['pitch']!r}")
-    start = _number(data["start_time"], f"{where} start_time")
-    duration = _number(data["duration"], f"{where} duration")
+        raise ClipError(f"note {index} pitch must be a whole number 0..127, got {data['pitch']!r}")
+    start = _number(data["start_time"], "start_time", index)
+    duration = _number(data["duration"], "duration", index)
     if start < 0:
-        raise ClipError(f"{where} start_time must not be negative")
+        raise ClipError(f"note {index} start_time must not be negative")
     if duration <= 0:
-        raise ClipError(f"{where} duration must be positive")
-    velocity = _number(data.get("velocity", 100), f"{where} velocity")
+        raise ClipError(f"note {index} duration must be positive")
+    velocity = _number(data.get("velocity", 100), "velocity", index)
     if not 1 <= velocity <= 127:
-        raise ClipError(f"{where} velocity must be 1..127, got {data['velocity']!r}")
-    extra = {k: v for k, v in data.items() if k not in ("pitch", "start_time", "duration", "velocity")}
+        raise ClipError(f"note {index} velocity must be 1..127, got {data['velocity']!r}")
+    extra = {k: v for k, v in data.items() if k not in _NOTE_FIELDS}
     return Note(int(pitch), start, duration, int(round(velocity)), extra)
 
 

@@ -60,11 +60,7 @@ def to_clip(tokens: np.ndarray, length: float, shift: int = 0, like: Sequence[Pr
     if velocity is None:
         velocity = int(round(np.mean([p.clip.mean_velocity for p in like]))) if like else 100
     spans = codec.note_spans(tokens)
-    velocities = velocities_at(spans.starts, like, velocity)
-    pitches = np.clip(spans.pitches - shift, 0, 127)
-    beats = codec.STEPS_PER_BEAT
-    return Clip(length, tuple(
-        Note(pitch, start / beats, min((end - start) / beats, length - start / beats), vel)
-        for start, end, pitch, vel in zip(spans.starts.tolist(), spans.ends.tolist(), pitches.tolist(),
-                                          velocities.tolist())
-    ))
+    starts = spans.starts / codec.STEPS_PER_BEAT
+    durations = np.minimum((spans.ends - spans.starts) / codec.STEPS_PER_BEAT, length - starts)
+    columns = (np.clip(spans.pitches - shift, 0, 127), starts, durations, velocities_at(spans.starts, like, velocity))
+    return Clip(length, tuple(Note(*values) for values in zip(*(column.tolist() for column in columns))))
