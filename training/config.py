@@ -46,6 +46,7 @@ class TrainConfig(Settings):
     anchor_clip: float | None = 2.5  # clip standardised attributes to +-this before anchoring
     swap_weight: float = 10.0
     swap_attribute_weights: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0)  # density, register, spread, motion
+    swap_straight_through: bool = False  # measure the swap's attributes on greedy tokens (straight-through)
     max_shift: int = 6
     seed: int = 0
     eval_every: int = 500
