@@ -28,9 +28,11 @@ class PairModels(Protocol):
     """The fusion generator and continuation density, in whichever runtime."""
 
     def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
-             similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+             similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(z_L', z_R') for latent pairs."""
 
-    def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+    def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mixture parameters of p(z_R | z_L)."""
 
 
 def phrases(backend: Backend, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -45,22 +45,30 @@ class ProtocolError(Exception):
 
 @dataclass(frozen=True)
 class Ping:
+    """``/segue/ping <id>``."""
+
     request_id: int
 
 
 @dataclass(frozen=True)
 class Hello:
+    """``/segue/hello <reply_port>``."""
+
     reply_port: int
 
 
 @dataclass(frozen=True)
 class Param:
+    """``/segue/param/<name> <value>``."""
+
     name: str
     value: Any
 
 
 @dataclass(frozen=True)
 class OpRequest:
+    """``/segue/<op> <id> <json>``, with the JSON already parsed."""
+
     request_id: int
     op: str
     payload: dict

@@ -32,6 +32,7 @@ class _DropCounter:
         self._last = float("-inf")
 
     def note(self, what: str) -> None:
+        """Count one dropped datagram; log a summary at most once per interval."""
         log.info("dropped %s", what)
         with self._lock:
             self._count += 1
