@@ -52,15 +52,32 @@ def velocities_at(steps: np.ndarray, like: Sequence[Prepared], fallback: int) ->
     return velocities
 
 
+def to_clips(rows: np.ndarray, length: float, shifts: Sequence[int], likes: Sequence[Sequence[Prepared]],
+             velocity: int | None = None) -> list[Clip]:
+    """Decoded token rows (one clip each) as clips of ``length`` beats, row ``r`` moved back by
+    ``shifts[r]`` semitones with velocities from the clips in ``likes[r]`` (or ``velocity``,
+    or their mean velocity). Rows are converted together: the numpy work is per call, not per clip."""
+    steps = max(1, int(round(length * codec.STEPS_PER_BEAT)))
+    tokens = codec.normalise_tokens(np.asarray(rows).reshape(len(rows), -1))[:, :steps]
+    # Each normalised row starts with a rest or a note, so no note runs on into the next row.
+    spans = codec.note_spans(tokens.ravel())
+    row = spans.starts // steps
+    local = spans.starts - row * steps
+    starts = local / codec.STEPS_PER_BEAT
+    durations = np.minimum((spans.ends - spans.starts) / codec.STEPS_PER_BEAT, length - starts)
+    pitches = np.clip(spans.pitches - np.asarray(shifts, dtype=np.int64)[row], 0, 127)
+    bounds = np.searchsorted(row, np.arange(len(tokens) + 1))
+    clips = []
+    for index, like in enumerate(likes):
+        chosen = slice(bounds[index], bounds[index + 1])
+        default = velocity if velocity is not None else (
+            int(round(np.mean([p.clip.mean_velocity for p in like]))) if like else 100)
+        columns = (pitches[chosen], starts[chosen], durations[chosen], velocities_at(local[chosen], like, default))
+        clips.append(Clip(length, tuple(Note(*values) for values in zip(*(c.tolist() for c in columns)))))
+    return clips
+
+
 def to_clip(tokens: np.ndarray, length: float, shift: int = 0, like: Sequence[Prepared] = (),
             velocity: int | None = None) -> Clip:
-    """Decoded tokens as a clip of ``length`` beats, moved back by ``shift`` semitones, with
-    velocities from the clips in ``like`` (or ``velocity``, or their mean velocity)."""
-    tokens = codec.normalise_tokens(tokens.reshape(-1))[: int(round(length * codec.STEPS_PER_BEAT))]
-    if velocity is None:
-        velocity = int(round(np.mean([p.clip.mean_velocity for p in like]))) if like else 100
-    spans = codec.note_spans(tokens)
-    starts = spans.starts / codec.STEPS_PER_BEAT
-    durations = np.minimum((spans.ends - spans.starts) / codec.STEPS_PER_BEAT, length - starts)
-    columns = (np.clip(spans.pitches - shift, 0, 127), starts, durations, velocities_at(spans.starts, like, velocity))
-    return Clip(length, tuple(Note(*values) for values in zip(*(column.tolist() for column in columns))))
+    """One decoded token sequence as a clip (see :func:`to_clips`)."""
+    return to_clips(np.asarray(tokens).reshape(1, -1), length, [shift], [like], velocity)[0]

@@ -110,10 +110,8 @@ class Engine:
         z = np.concatenate([slerp(za, zb, value) if method == "slerp" else (1 - value) * za + value * zb
                             for value in alphas])
         tokens = self.model.decode(z).reshape(len(alphas), -1)  # one call for every step
-        clips = []
-        for value, row in zip(alphas, tokens):
-            like, shift = ((pa, pb), pa.shift) if value < 0.5 else ((pb, pa), pb.shift)
-            clips.append(grid.to_clip(row, max(a.length, b.length), shift, like))
+        nearer = [(pa, pb) if value < 0.5 else (pb, pa) for value in alphas]
+        clips = grid.to_clips(tokens, max(a.length, b.length), [like[0].shift for like in nearer], nearer)
         return Result(clips, warnings)
 
     def set_faders(self, z: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
@@ -150,7 +148,7 @@ class Engine:
         z = self.set_faders(z, faders or {})
         tokens = self.model.decode(z)
         length = codec.WINDOW_STEPS / codec.STEPS_PER_BEAT
-        return Result([grid.to_clip(row, length, velocity=velocity) for row in tokens])
+        return Result(grid.to_clips(tokens, length, [0] * variations, [()] * variations, velocity))
 
     def fuse(self, left: Clip, right: Clip, style: Sequence[float] = phrases.DEFAULT_STYLE, iterations: int = 1,
              similarity: float | None = None, keep_iterations: bool = False) -> phrases.Fusion:

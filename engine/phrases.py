@@ -139,4 +139,4 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     tokens = tokens.reshape(variations, -1)
     length = float(bars * codec.STEPS_PER_BAR // codec.STEPS_PER_BEAT)
     velocity = clip.mean_velocity
-    return [grid.to_clip(row, length, prepared.shift, velocity=velocity) for row in tokens], warnings
+    return grid.to_clips(tokens, length, [prepared.shift] * variations, [()] * variations, velocity), warnings

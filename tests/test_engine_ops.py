@@ -126,3 +126,17 @@ def test_limits_raise_limit_errors(engine):
 def test_clip_validation_messages(clip, message):
     with pytest.raises(ClipError, match=message):
         parse_clip(clip)
+
+
+def test_rows_converted_together_keep_their_notes_apart():
+    from engine.codec import HOLD, REST, WINDOW_STEPS, pitch_to_token
+
+    rows = np.full((3, WINDOW_STEPS), HOLD, dtype=np.int64)
+    rows[0, 0] = pitch_to_token(60)             # one note through the whole row
+    rows[1, 1] = pitch_to_token(62)             # a leading hold with nothing sounding is a rest
+    rows[2] = REST                              # an empty row
+    clips = grid.to_clips(rows, 16.0, [0, 12, 0], [(), (), ()], velocity=50)
+    assert [(n.pitch, n.start_time, n.duration) for n in clips[0].notes] == [(60, 0.0, 16.0)]
+    assert [(n.pitch, n.start_time, n.duration) for n in clips[1].notes] == [(50, 0.25, 15.75)]
+    assert clips[2].notes == () and all(n.velocity == 50 for c in clips for n in c.notes)
+    assert clips[1] == grid.to_clip(rows[1], 16.0, 12, (), velocity=50)
