@@ -115,3 +115,21 @@ def test_unknown_track_lists_the_tracks(tmp_path, tiny_bundle, capsys):
     assert main(["faders", "--bundle", str(tiny_bundle), str(a), "--track", "bass", "--density", "0.5",
                  "-o", str(tmp_path / "o.mid")]) == 2
     assert "tracks are 0:(unnamed), 1:lead" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["continue", "{a}", "--fuse-with", "{missing}"], "no such file"),
+    (["continue", "{a}", "--bars", "99"], "bars must be 1..64"),
+    (["fuse", "{a}", "{a}", "--iterations", "0"], "iterations must be 1..8"),
+    (["fuse", "{a}", "{a}", "--similarity", "1000"], "similarity must be a number in"),
+    (["continue", "{a}", "--fader", "loudness=1"], "unknown fader"),
+])
+def test_bad_phrase_commands_give_one_line_and_keep_the_output(tmp_path, tiny_pair_bundle, capsys, args, message):
+    a = write_melody(tmp_path / "a.mid")
+    out = tmp_path / "out.mid"
+    out.write_bytes(b"mine")
+    filled = [arg.format(a=a, missing=tmp_path / "missing.mid") for arg in args]
+    assert main([*filled, "--bundle", str(tiny_pair_bundle), "-o", str(out), "--force"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and message in error
+    assert out.read_bytes() == b"mine"
