@@ -11,7 +11,7 @@ from engine.latent import sample_mixture
 from training import phrase_stats
 from training.corpus import Corpus
 from training.evaluate import Backend, decode_greedy, encode_means
-from training.fusion_train import PriorSampler
+from training.fusion_train import PriorSampler, z_distance
 from training.latent_pairs import token_pairs
 
 SIMILARITIES = (0.3, 1.0, 3.0)
@@ -38,11 +38,6 @@ class PairModels(Protocol):
 def phrases(backend: Backend, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Greedy 8-bar phrases (N, 128) decoded from latent pairs."""
     return np.concatenate([decode_greedy(backend, left), decode_greedy(backend, right)], axis=1)
-
-
-def z_distance(new: np.ndarray, old: np.ndarray, inverse_variance: np.ndarray) -> np.ndarray:
-    """Connective Fusion's scaled squared Mahalanobis distance, per row."""
-    return ((new - old) ** 2 * inverse_variance).mean(-1)
 
 
 class Scorer:

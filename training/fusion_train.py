@@ -4,6 +4,7 @@ weighted by lambda, all in the shipped VAE's latent space."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -29,8 +30,11 @@ class PriorSampler:
         return self.means[genre] + self.stds[genre] * noise
 
 
-def z_distance(new: torch.Tensor, old: torch.Tensor, inverse_variance: torch.Tensor) -> torch.Tensor:
-    """Connective Fusion's scaled squared Mahalanobis distance, per row."""
+Array = TypeVar("Array", np.ndarray, torch.Tensor)
+
+
+def z_distance(new: Array, old: Array, inverse_variance: Array) -> Array:
+    """Connective Fusion's scaled squared Mahalanobis distance, per row (numpy or torch)."""
     return ((new - old) ** 2 * inverse_variance).mean(-1)
 
 
