@@ -133,7 +133,11 @@ class EagerLatent:
     def __init__(self, model, latent_size: int, pairs: dict) -> None:
         import torch
 
-        self.torch, self.model, self.latent_size, self.pairs = torch, model, latent_size, pairs
+        from training.pair_runs import TorchPairModels
+
+        self.torch, self.model, self.latent_size = torch, model, latent_size
+        self.roles = set(pairs)
+        self.pairs = TorchPairModels(pairs.get("fusion"), pairs.get("continuation"))
 
     def encode(self, tokens):
         with self.torch.no_grad():
@@ -148,16 +152,13 @@ class EagerLatent:
         return self.decode_logits(z).argmax(-1)
 
     def has(self, role):
-        return role in self.pairs
+        return role in self.roles
 
     def fuse(self, left, right, style, similarity):
-        inputs = [self.torch.from_numpy(np.asarray(x, dtype=np.float32)) for x in (left, right, style, similarity)]
-        with self.torch.no_grad():
-            return tuple(out.numpy() for out in self.pairs["fusion"](*inputs))
+        return self.pairs.fuse(left, right, style, similarity)
 
     def continuation(self, left):
-        with self.torch.no_grad():
-            return tuple(out.numpy() for out in self.pairs["continuation"](self.torch.from_numpy(left)))
+        return self.pairs.continuation(left)
 
 
 def onnx_vs_torch(bundle: Path, count: int) -> list[tuple[str, float, float]]:

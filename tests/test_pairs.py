@@ -209,7 +209,7 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     reality = lambda phrases: np.full(len(phrases), 0.5)  # noqa: E731
     from training.pair_runs import TorchPairModels
 
-    fixed = {"lambda=2": (TorchPairModels(tiny_pair_bundle.parent / "runs" / "fusion" / "last.pt",
+    fixed = {"lambda=2": (TorchPairModels.from_runs(tiny_pair_bundle.parent / "runs" / "fusion" / "last.pt",
                                           backend.model.latent_size), 2.0)}
     results = fusion_eval.evaluate_pairs(backend, backend.model, reality, reality, tiny_corpus, prior_of(tiny_pair_bundle),
                                          backend.model.bundle.latent_std, tmp_path, fixed=fixed)

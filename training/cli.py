@@ -76,7 +76,7 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
     scoring, searching = (reality_model(corpus, split, args.runs) for split in ("eval", "train"))
     fixed = {}
     for run in args.fixed_fusion:
-        generator = TorchPairModels(run / "last.pt", bundle.latent_size)
+        generator = TorchPairModels.from_runs(run / "last.pt", bundle.latent_size)
         similarity = load_run(run / "last.pt")[1]["similarity"][0]
         fixed[f"lambda={similarity:g}"] = (generator, similarity)
     return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),

@@ -94,11 +94,16 @@ def reality_model(corpus: Corpus, split: str, runs: Path, config: RealityConfig 
 
 
 class TorchPairModels:
-    """A fusion checkpoint (and optionally a continuation one) behind the engine's pair interface."""
+    """Eager pair models behind the engine's pair interface (``fuse``, ``continuation``)."""
 
-    def __init__(self, fusion: Path, latent_size: int, continuation: Path | None = None) -> None:
-        self.generator = fusion_generator(fusion, latent_size)
-        self.density = continuation_density(continuation, latent_size) if continuation else None
+    def __init__(self, generator: FusionGenerator | None, density: ContinuationDensity | None = None) -> None:
+        self.generator, self.density = generator, density
+
+    @classmethod
+    def from_runs(cls, fusion: Path, latent_size: int, continuation: Path | None = None) -> "TorchPairModels":
+        """From training checkpoints."""
+        return cls(fusion_generator(fusion, latent_size),
+                   continuation_density(continuation, latent_size) if continuation else None)
 
     def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
              similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
