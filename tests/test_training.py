@@ -25,7 +25,7 @@ def test_soft_attributes_equal_hard_attributes_on_confident_logits():
 def test_fader_swap_asks_for_the_donors_attributes(monkeypatch):
     """Bookkeeping of the swap: a decoder that plays exactly its fader latents meets every
     target; one that ignores the swapped latents misses some."""
-    monkeypatch.setattr(losses, "soft_attributes", lambda produced, straight_through=False: produced)
+    monkeypatch.setattr(losses, "soft_attributes", lambda produced, *_: produced)
     attributes = torch.randn(64, 4) * torch.tensor([1.0, 5.0, 2.0, 0.5]) + 3
     z = torch.cat([attributes, torch.randn(64, 6)], dim=1)
     args = ([0, 1, 2, 3], attributes.mean(0), attributes.std(0), torch.ones(4))
@@ -98,3 +98,11 @@ def test_straight_through_attributes_measure_the_greedy_tokens():
     assert not np.allclose(losses.soft_attributes(logits).detach().numpy(), hard, atol=0.011)
     straight.sum().backward()
     assert logits.grad.abs().sum() > 0
+
+
+def test_a_low_temperature_brings_soft_attributes_toward_the_greedy_ones():
+    tokens = torch.from_numpy(synthetic_windows(8, seed=9).astype(np.int64))
+    logits = torch.nn.functional.one_hot(tokens, 50).float() * 2.0 + torch.randn(8, 64, 50) * 0.5
+    hard = measure(logits.argmax(-1).numpy())
+    error = [np.abs(losses.soft_attributes(logits, temperature=t).numpy() - hard).mean() for t in (1.0, 0.3)]
+    assert error[1] < error[0] / 2

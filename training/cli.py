@@ -29,7 +29,8 @@ def _train(args: argparse.Namespace) -> int:
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, beta=args.beta, beta_warmup=args.beta_warmup, swap_weight=args.swap_weight,
                          anchor_weight=args.anchor_weight, anchor_clip=args.anchor_clip or None,
                          swap_attribute_weights=tuple(float(w) for w in args.swap_attribute_weights.split(",")),
-                         swap_straight_through=args.swap_straight_through, threads=args.threads, seed=args.seed,
+                         swap_straight_through=args.swap_straight_through, swap_temperature=args.swap_temperature,
+                         threads=args.threads, seed=args.seed,
                          eval_every=args.eval_every, checkpoint_every=args.eval_every, model=model)
     if args.fresh and args.run.exists():
         shutil.rmtree(args.run)
@@ -161,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="swap-loss weight of each fader attribute, in fader order")
     train.add_argument("--swap-straight-through", action="store_true",
                        help="measure the swap loss's attributes on greedy tokens (straight-through gradient)")
+    train.add_argument("--swap-temperature", type=float, default=defaults.swap_temperature,
+                       help="softmax temperature of the swap loss's attributes (below 1 sharpens)")
     train.add_argument("--latent-size", type=int, default=defaults.model.latent_size)
     train.add_argument("--channels", default=",".join(map(str, defaults.model.channels)),
                        help="encoder widths, finest first")

@@ -47,6 +47,7 @@ class TrainConfig(Settings):
     swap_weight: float = 10.0
     swap_attribute_weights: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0)  # density, register, spread, motion
     swap_straight_through: bool = False  # measure the swap's attributes on greedy tokens (straight-through)
+    swap_temperature: float = 1.0  # softmax temperature of the swap's soft attributes (< 1 sharpens)
     max_shift: int = 6
     seed: int = 0
     eval_every: int = 500

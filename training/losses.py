@@ -30,14 +30,15 @@ def attribute_regularisation(z_fader: torch.Tensor, attribute: torch.Tensor, del
     return F.mse_loss(torch.tanh(delta * d_z), torch.sign(d_a))
 
 
-def soft_attributes(logits: torch.Tensor, straight_through: bool = False) -> torch.Tensor:
+def soft_attributes(logits: torch.Tensor, straight_through: bool = False, temperature: float = 1.0) -> torch.Tensor:
     """Differentiable expectations of density, register, spread and motion under the
     decoder's per-step distributions, in the units of :mod:`engine.attributes`.
 
     ``straight_through`` measures the greedy (argmax) tokens themselves and passes the
     softmax's gradient back, so the decoder cannot meet a target by spreading probability
-    over tokens it would never play."""
-    probs = torch.softmax(logits, dim=-1)
+    over tokens it would never play. A ``temperature`` below 1 sharpens the distributions
+    toward the greedy tokens while keeping a smooth gradient."""
+    probs = torch.softmax(logits / temperature, dim=-1)
     if straight_through:
         hard = F.one_hot(logits.argmax(-1), logits.shape[-1]).to(probs.dtype)
         probs = hard + probs - probs.detach()
@@ -89,6 +90,7 @@ def running_stats_frozen(module) -> Iterator[None]:
 def fader_swap(
     decoder, z: torch.Tensor, attributes: torch.Tensor, fader_index: list[int],
     mean: torch.Tensor, std: torch.Tensor, weights: torch.Tensor, straight_through: bool = False,
+    temperature: float = 1.0,
 ) -> torch.Tensor:
     """Give each window's faders, each with probability 1/2, values borrowed from other
     windows, decode, and ask the decoder for the borrowed attributes while the others
@@ -107,6 +109,6 @@ def fader_swap(
     swapped[:, columns] = torch.where(swap, borrowed, swapped[:, columns])
     target = torch.where(swap, attributes[donors, torch.arange(n_faders, device=z.device)], attributes)
     with running_stats_frozen(decoder):
-        produced = soft_attributes(decoder(swapped), straight_through)
+        produced = soft_attributes(decoder(swapped), straight_through, temperature)
     error = ((produced - target) / std) ** 2
     return (error * weights).mean()

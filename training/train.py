@@ -111,7 +111,7 @@ class Trainer:
         if c.swap_weight > 0 and c.model.decoder == "conv":
             terms["swap"] = losses.fader_swap(
                 self.model.decoder, z, attributes, FADER_INDEX, self.attribute_mean, self.attribute_std,
-                self.swap_weights, c.swap_straight_through,
+                self.swap_weights, c.swap_straight_through, c.swap_temperature,
             )
             total = total + c.swap_weight * terms["swap"]
         for group in self.optimizer.param_groups:
