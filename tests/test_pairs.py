@@ -112,6 +112,29 @@ def test_fusion_training_resumes_where_it_stopped(tmp_path, tiny_bundle, tiny_co
     assert rows[-1]["step"] == 4 and "d_real" in rows[-1]
 
 
+def test_reality_guided_fusion_trains_through_the_decoder(tmp_path, tiny_bundle, tiny_corpus):
+    from training.config import FusionConfig, RealityConfig
+    from training.pair_runs import train_fusion
+
+    config = FusionConfig(steps=2, batch_size=8, hidden=16, eval_every=2, discriminator_steps=1, transpositions=1,
+                          reality_weight=1.0)
+    reality = RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1)
+    train_fusion(config, tiny_corpus, tiny_bundle, tmp_path / "fusion", reality_config=reality)
+    rows = [json.loads(line) for line in (tmp_path / "fusion" / "log.jsonl").read_text().splitlines()]
+    assert (tmp_path / "reality-train" / "best.pt").exists()
+    assert rows[-1]["guided"] > 0 and 0.0 < rows[-1]["guide_fused"] < 1.0
+
+
+def test_straight_through_tokens_are_one_hot_with_softmax_gradients():
+    from training.reality_guide import straight_through_tokens
+
+    logits = torch.tensor([[[2.0, 0.5, -1.0]]], requires_grad=True)
+    tokens = straight_through_tokens(logits)
+    assert tokens.tolist() == [[[1.0, 0.0, 0.0]]]
+    (tokens * torch.tensor([0.0, 1.0, 0.0])).sum().backward()
+    assert logits.grad[0, 0, 1] > 0 and logits.grad[0, 0, 0] < 0
+
+
 def test_reality_classifier_training_logs_accuracy(tmp_path, tiny_corpus):
     from training.config import RealityConfig
     from training.pair_runs import train_reality

@@ -110,7 +110,7 @@ def _fusion(args: argparse.Namespace) -> int:
     from training.pair_runs import train_fusion
 
     config = FusionConfig(steps=args.steps, similarity=tuple(args.similarity),
-                          discriminator_steps=args.discriminator_steps)
+                          discriminator_steps=args.discriminator_steps, reality_weight=args.reality_weight)
     train_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -222,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     fusion.add_argument("--similarity", type=float, nargs=2, default=FusionConfig().similarity, metavar=("LOW", "HIGH"),
                         help="lambda range the generator is conditioned on (LOW = HIGH trains one strength)")
     fusion.add_argument("--discriminator-steps", type=int, default=FusionConfig().discriminator_steps)
+    fusion.add_argument("--reality-weight", type=float, default=FusionConfig().reality_weight,
+                        help="weight of the training-split reality classifier in G's loss (trains it first if needed)")
     continuation = pair_command("continuation", "train the continuation density in a bundle's latent space",
                                 _continuation, ContinuationConfig().steps, Path("runs/continuation"))
     continuation.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)

@@ -34,7 +34,7 @@ class ModelConfig(Settings):
 class TrainConfig(Settings):
     """Optimisation and loss settings (frozen, stored in checkpoints and the manifest)."""
 
-    steps: int = 13000
+    steps: int = 12000
     batch_size: int = 256
     learning_rate: float = 1e-3
     beta: float = 0.05
@@ -47,7 +47,7 @@ class TrainConfig(Settings):
     swap_weight: float = 10.0
     swap_attribute_weights: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0)  # density, register, spread, motion
     swap_straight_through: bool = False  # measure the swap's attributes on greedy tokens (straight-through)
-    swap_temperature: float = 1.0  # softmax temperature of the swap's soft attributes (< 1 sharpens)
+    swap_temperature: float = 0.3  # softmax temperature of the swap's soft attributes (< 1 sharpens)
     max_shift: int = 6
     seed: int = 0
     eval_every: int = 500
@@ -75,6 +75,7 @@ class FusionConfig(Settings):
     layers: int = 5
     instance_noise: float = 1.0  # D sees pairs plus this many posterior standard deviations of noise
     transpositions: int = 4  # joint transpositions of each training pair
+    reality_weight: float = 0.0  # G's weight on the training-split reality classifier (0: the paper's losses only)
     eval_every: int = 250
     seed: int = 0
 

@@ -14,6 +14,7 @@ from training.config import FusionConfig
 from training.latent_pairs import LatentPairs
 from training.loop import ResumableRun
 from training.pair_models import STYLE_SIZE, FusionGenerator, PairDiscriminator
+from training.reality_guide import RealityGuide
 
 
 class PriorSampler:
@@ -45,18 +46,22 @@ def similarity_loss(new: torch.Tensor, old: torch.Tensor, inverse_variance: torc
 
 class FusionTraining(ResumableRun):
     """Trains G and D; the last checkpoint is the one exported (GAN losses do not rank
-    checkpoints, so ``score`` is the step)."""
+    checkpoints, so ``score`` is the step). With ``config.reality_weight`` > 0, G also
+    answers to ``guide`` (see :mod:`training.reality_guide`)."""
 
     description = "fusion"
 
     def __init__(self, config: FusionConfig, pairs: LatentPairs, val_pairs: LatentPairs, prior: PriorSampler,
-                 latent_std: np.ndarray, run_dir: Path, space: str = "") -> None:
+                 latent_std: np.ndarray, run_dir: Path, space: str = "", guide: RealityGuide | None = None) -> None:
         super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "encoder_sha256": space})
         torch.manual_seed(config.seed)
         self.config = config
         self.pairs = {name: torch.from_numpy(getattr(pairs, name)) for name in ("left", "right", "singles")}
         self.val = {name: torch.from_numpy(getattr(val_pairs, name)) for name in ("left", "right", "singles")}
         self.prior = prior
+        if config.reality_weight > 0 and guide is None:
+            raise ValueError("reality_weight > 0 needs a reality guide")
+        self.guide = guide if config.reality_weight > 0 else None
         self.inverse_variance = torch.as_tensor(1.0 / np.square(latent_std), dtype=torch.float32)
         self.latent_std = torch.as_tensor(latent_std, dtype=torch.float32)
         size = pairs.left.shape[1]
@@ -116,17 +121,21 @@ class FusionTraining(ResumableRun):
             self.optimizer_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self.optimizer_d.step()
-        adversarial, similarity = 0.0, 0.0
+        adversarial, similarity, guided = 0.0, 0.0, torch.zeros(())
         for pair in (self._shuffled(self.pairs, batch), self._from_prior(batch)):
             new_left, new_right, weighted_similarity = self._fused(*pair)
             logits = self._judge(new_left, new_right)
             adversarial = adversarial + F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
             similarity = similarity + weighted_similarity
-        loss_g = adversarial + similarity
+            if self.guide is not None:
+                realness = self.guide(new_left, new_right)
+                guided = guided + F.binary_cross_entropy_with_logits(realness, torch.ones_like(realness))
+        loss_g = adversarial + similarity + self.config.reality_weight * guided
         self.optimizer_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.optimizer_g.step()
-        return {"discriminator": loss_d.item(), "adversarial": adversarial.item(), "similarity": similarity.item()}
+        return {"discriminator": loss_d.item(), "adversarial": adversarial.item(), "similarity": similarity.item(),
+                "guided": guided.item()}
 
     def validate(self) -> dict[str, float]:
         """On held-out pairs: how sure D is of real and shuffled pairs, and of fused ones at
@@ -141,8 +150,10 @@ class FusionTraining(ResumableRun):
             fused = torch.sigmoid(self.discriminator(new_left, new_right)).mean()
             distance = 0.5 * (z_distance(new_left, left, self.inverse_variance)
                               + z_distance(new_right, right, self.inverse_variance)).mean()
+            guided = {} if self.guide is None else {
+                "guide_fused": float(torch.sigmoid(self.guide(new_left, new_right)).mean())}
         return {"d_real": float(real), "d_shuffled": float(shuffled), "d_fused": float(fused),
-                "z_distance": float(distance), "score": float(self.step)}
+                "z_distance": float(distance), **guided, "score": float(self.step)}
 
     def state(self) -> dict:
         return {"generator": self.generator_net.state_dict(), "discriminator": self.discriminator.state_dict(),

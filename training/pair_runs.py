@@ -12,10 +12,12 @@ from training.config import ContinuationConfig, FusionConfig, RealityConfig
 from training.continuation_train import ContinuationTraining
 from training.corpus import Corpus
 from training.evaluate import BundleBackend
+from training.export import torch_model_from_bundle
 from training.fusion_train import FusionTraining, PriorSampler
 from training.latent_pairs import encode_pairs
 from training.pair_models import ContinuationDensity, FusionGenerator
 from training.reality import RealityClassifier, RealityTraining, reality
+from training.reality_guide import RealityGuide
 
 REALITY_SPLITS = {"eval": "reality-eval", "train": "reality-train"}  # scoring model, Latent Perturb's model
 
@@ -38,14 +40,21 @@ def train_reality(config: RealityConfig, corpus: Corpus, split: str, run_dir: Pa
 
 
 def train_fusion(config: FusionConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
-                 max_minutes: float | None = None) -> None:
-    """Train the fusion generator and discriminator in the bundle's latent space."""
+                 max_minutes: float | None = None, reality_config: RealityConfig | None = None) -> None:
+    """Train the fusion generator and discriminator in the bundle's latent space (guided by
+    the training-split reality classifier in the sibling run directory when
+    ``config.reality_weight`` > 0)."""
     backend = BundleBackend(bundle_dir)
     pairs = encode_pairs(backend, corpus, "train", config.transpositions, config.seed)
     val = encode_pairs(backend, corpus, "val", 1)
     bundle = load_bundle(bundle_dir)
+    guide = None
+    if config.reality_weight > 0:
+        vae = torch_model_from_bundle(bundle_dir)
+        classifier = reality_classifier(corpus, "train", run_dir.parent, reality_config)
+        guide = RealityGuide(vae.decode, classifier, [vae])
     FusionTraining(config, pairs, val, prior_of(bundle_dir), bundle.latent_std, run_dir,
-                   space=encoder_sha256(bundle_dir)).run(max_minutes)
+                   space=encoder_sha256(bundle_dir), guide=guide).run(max_minutes)
 
 
 def train_continuation(config: ContinuationConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
@@ -82,14 +91,20 @@ def continuation_density(path: Path, latent_size: int) -> ContinuationDensity:
     return model.eval()
 
 
-def reality_model(corpus: Corpus, split: str, runs: Path, config: RealityConfig | None = None):
-    """The reality classifier for ``split`` as a phrases -> probabilities function, trained
-    (or its training finished) first in runs/reality-<split>."""
+def reality_classifier(corpus: Corpus, split: str, runs: Path, config: RealityConfig | None = None) -> RealityClassifier:
+    """The reality classifier for ``split`` (its best checkpoint, in eval mode), trained (or
+    its training finished) first in runs/reality-<split>."""
     run_dir = runs / REALITY_SPLITS[split]
     train_reality(config or RealityConfig(), corpus, split, run_dir)  # returns at once when already done
     state, settings = load_run(run_dir / "best.pt")
     model = RealityClassifier(settings["channels"], settings["dropout"])
     model.load_state_dict(state["model"])
+    return model.eval()
+
+
+def reality_model(corpus: Corpus, split: str, runs: Path, config: RealityConfig | None = None):
+    """The reality classifier for ``split`` as a phrases -> probabilities function."""
+    model = reality_classifier(corpus, split, runs, config)
     return lambda phrases: reality(model, phrases)
 
 

@@ -31,7 +31,10 @@ class RealityClassifier(nn.Module):
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(channels * (2 * WINDOW_STEPS >> 4), 1))
 
     def forward(self, phrases: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(self.embed(phrases).transpose(1, 2)).flatten(1)).squeeze(-1)
+        """Logits for token ids (B, 128), or for token distributions (B, 128, classes), which
+        lets a generator be trained through the classifier."""
+        embedded = phrases @ self.embed.weight if phrases.is_floating_point() else self.embed(phrases)
+        return self.head(self.body(embedded.transpose(1, 2)).flatten(1)).squeeze(-1)
 
 
 def reality(model: RealityClassifier, phrases: np.ndarray, batch: int = 1024) -> np.ndarray:
