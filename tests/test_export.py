@@ -95,6 +95,20 @@ def test_planar_twin_computes_the_same_function(tiny_config):
     assert any(isinstance(m, torch.nn.Conv2d) for m in to_planar(model.decoder).modules())
 
 
+def test_polyphase_upsampling_is_the_transposed_convolution_and_inverts():
+    from training.models import PolyphaseUpsample
+
+    layer = torch.nn.ConvTranspose1d(5, 7, 4, stride=2, padding=1)
+    upsample = PolyphaseUpsample(layer)
+    x = torch.randn(2, 5, 9)
+    with torch.no_grad():
+        assert torch.allclose(layer(x), upsample(x.unsqueeze(2)).squeeze(2), atol=1e-5)
+    weight, bias = PolyphaseUpsample.transposed(upsample.weight.detach(), upsample.bias.detach())
+    assert torch.equal(weight, layer.weight.detach()) and torch.equal(bias, layer.bias.detach())
+    with pytest.raises(ValueError, match="kernel 4, stride 2"):
+        PolyphaseUpsample(torch.nn.ConvTranspose1d(5, 7, 3, stride=2, padding=1))
+
+
 def test_weights_ship_as_float16_and_unrounded_weights_are_refused(tiny_bundle, tiny_config, tmp_path):
     import onnx
 

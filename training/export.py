@@ -16,7 +16,7 @@ from engine.latent import LatentModel
 from training.corpus import GENRES, Corpus, summary
 from training.evaluate import fitted_prior
 from training.half_weights import round_to_half, store_half, stored_weights
-from training.models import DecoderExport, EncoderExport, MelodyVAE
+from training.models import DecoderExport, EncoderExport, MelodyVAE, PolyphaseUpsample
 from training.config import TrainConfig
 from training.train import FADER_INDEX
 
@@ -175,9 +175,15 @@ def torch_model_from_bundle(bundle_dir: Path) -> MelodyVAE:
     state = {"prior_means": torch.tensor([g["learned_mean"] for g in bundle.manifest["genres"]])}
     shapes = {name: tensor.shape for name, tensor in model.state_dict().items()}
     for role in ("encoder", "decoder"):
-        for name, weights in stored_weights(bundle.file(role)).items():
-            # The graph holds 2-D (1 x k) twins of the 1-D layers (models.to_planar).
-            state[name] = torch.from_numpy(weights.copy()).reshape(shapes.get(name, weights.shape))
+        stored = {name: torch.from_numpy(weights.copy()) for name, weights in stored_weights(bundle.file(role)).items()}
+        for name, weights in stored.items():
+            # The graph holds 2-D (1 x k) twins of the 1-D layers and polyphase upsampling (models.to_planar).
+            target = shapes.get(name, weights.shape)
+            if weights.numel() == target.numel():
+                state[name] = weights.reshape(target)
+            elif name.endswith(".weight"):
+                layer = name.removesuffix(".weight")
+                state[name], state[f"{layer}.bias"] = PolyphaseUpsample.transposed(weights, stored[f"{layer}.bias"])
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or any(not name.endswith("num_batches_tracked") for name in missing):
         raise ValueError(f"bundle weights do not fit the model: missing {missing}, unexpected {unexpected}")
