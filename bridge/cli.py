@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bridge import __version__
+from bridge.midi import MODES
 from engine.attributes import ATTRIBUTES
 
 EXIT_USAGE = 2
@@ -47,8 +48,32 @@ def _write(args: argparse.Namespace, clips, inputs: list[Path], tempo: int, mete
     return 0
 
 
+def _live_options(args: argparse.Namespace):
+    from bridge.midi.live import LiveOptions
+
+    return LiveOptions(api=args.midi_api, midi_in=args.midi_in, midi_out=args.midi_out, mode=args.mode,
+                       phrase_bars=args.phrase_bars, meter=args.meter, bpm=args.bpm,
+                       in_channel=None if args.in_channel is None else args.in_channel - 1,
+                       out_channel=args.out_channel - 1, thru=args.thru)
+
+
+def _start_live(args: argparse.Namespace, engine, server):
+    """Live MIDI, or None (with one line saying why) when no MIDI system can start."""
+    from bridge.midi.live import LiveMidi
+    from bridge.midi.ports import MidiUnavailable
+
+    live = LiveMidi(engine, server.session, _live_options(args))
+    try:
+        print(live.start(), flush=True)
+    except MidiUnavailable as error:
+        print(f"Segue: MIDI is off, serving OSC only: {error}", flush=True)
+        return None
+    server.attach_live(live)
+    return live
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the OSC server until Ctrl-C or SIGTERM."""
+    """Run the OSC server (and live MIDI unless --no-midi) until Ctrl-C or SIGTERM."""
     from bridge.osc.server import OscServer
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -63,11 +88,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host, port = server.address
     print(f"Segue {__version__} listening on osc.udp://{host}:{port} with bundle "
           f"'{engine.bundle.name}' ({engine.bundle.path})", flush=True)
+    live = None if args.no_midi else _start_live(args, engine, server)
     try:
         server.serve_forever()
     finally:
+        if live is not None:
+            live.close()  # sends the pending note-offs and All Notes Off
         server.shutdown()
     print("Segue stopped", flush=True)
+    return 0
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+    """List the MIDI ports of one MIDI system."""
+    from bridge.midi.ports import MidiUnavailable, port_names
+
+    try:
+        inputs, outputs = port_names(args.midi_api)
+    except MidiUnavailable as error:
+        raise CliError(str(error)) from None
+    print(f"MIDI system: {args.midi_api}")
+    for title, names in (("inputs", inputs), ("outputs", outputs)):
+        print(f"{title}:")
+        for name in names or ["(none)"]:
+            print(f"  {name}")
     return 0
 
 
@@ -186,6 +230,37 @@ def _unit(text: str) -> float:
     return value
 
 
+def _ranged(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in {low}..{high}, got {value}")
+        return value
+    return parse
+
+
+def _meter(text: str) -> tuple[int, int]:
+    numerator, _, denominator = text.partition("/")
+    try:
+        meter = int(numerator), int(denominator)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must look like 4/4 or 3/4, got {text!r}") from None
+    if not 1 <= meter[0] <= 16 or meter[1] not in (2, 4, 8, 16) or (meter[0] * 16) % meter[1]:
+        raise argparse.ArgumentTypeError(f"unsupported meter {text!r}; bars must be whole 16ths, like 4/4, 3/4, 6/8")
+    return meter
+
+
+def midi_api(parser: argparse.ArgumentParser) -> None:
+    """The --midi-api option."""
+    from bridge.midi.ports import APIS, default_api
+
+    parser.add_argument("--midi-api", choices=tuple(APIS), default=default_api(),
+                        help="MIDI system (default: this platform's)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``segue`` argument parser."""
     parser = argparse.ArgumentParser(prog="segue", description="Real-time neural MIDI engine.")
@@ -199,7 +274,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--no-midi", action="store_true", help="serve OSC only, without MIDI ports")
     serve.add_argument("--verbose", action="store_true", help="log every hello and refused message")
+    midi_api(serve)
+    serve.add_argument("--midi-in", metavar="NAME", help="listen to this existing port instead of 'Segue In'")
+    serve.add_argument("--midi-out", metavar="NAME", help="play to this existing port instead of 'Segue Out'")
+    serve.add_argument("--mode", choices=MODES, default="call-response")
+    serve.add_argument("--phrase-bars", type=_ranged(1, 16), default=4, metavar="N", help="bars per phrase (1..16)")
+    serve.add_argument("--meter", type=_meter, default=(4, 4), metavar="N/D", help="time signature (default 4/4)")
+    serve.add_argument("--bpm", type=float, default=120.0, help="internal tempo until MIDI clock arrives")
+    serve.add_argument("--in-channel", type=_ranged(1, 16), metavar="1..16", help="listen to one channel only")
+    serve.add_argument("--out-channel", type=_ranged(1, 16), default=1, metavar="1..16")
+    serve.add_argument("--thru", action="store_true", help="echo what is played to the output")
     serve.set_defaults(func=cmd_serve)
+
+    ports = commands.add_parser("ports", help="list MIDI ports")
+    midi_api(ports)
+    ports.set_defaults(func=cmd_ports)
 
     def file_command(name: str, help_text: str, func, inputs: tuple[str, ...]) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, parents=[common], help=help_text)

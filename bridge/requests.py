@@ -152,7 +152,12 @@ def op_continue(engine: Engine, payload: dict) -> dict:
         similarity=_float(payload, "similarity", None)))
 
 
+def op_live(engine: Engine, payload: dict) -> dict:
+    """``live``: the live MIDI status; a server with MIDI running replaces this handler."""
+    raise ClipError("live MIDI is off (serve was started with --no-midi, or no MIDI system could start)")
+
+
 HANDLERS: dict[str, OpHandler] = {
     "info": op_info, "encode": op_encode, "decode": op_decode, "interpolate": op_interpolate,
-    "faders": op_faders, "generate": op_generate, "fuse": op_fuse, "continue": op_continue,
+    "faders": op_faders, "generate": op_generate, "fuse": op_fuse, "continue": op_continue, "live": op_live,
 }

@@ -1,11 +1,13 @@
-"""Session defaults set by /segue/param/<name>, so plain controllers can drive Segue
-without JSON. A request's own fields always win over the session's."""
+"""Session defaults set by /segue/param/<name> or by MIDI CC, so plain controllers can drive
+Segue without JSON, and the clip B the live modes fuse with or morph toward. A request's own
+fields always win over the session's."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable
 
-from engine.clip import ClipError
+from bridge.midi import MODES
+from engine.clip import Clip, ClipError
 
 _NUMERIC = {  # name: (low, high, whole number)
     "temperature": (0.0, 2.0, False),
@@ -14,8 +16,10 @@ _NUMERIC = {  # name: (low, high, whole number)
     "variations": (1, 16, True),
     "seed": (0, 2**31 - 1, True),
     "velocity": (1, 127, True),
+    "style_x": (0.0, 1.0, False),
+    "style_y": (0.0, 1.0, False),
 }
-_TEXT = {"method": ("linear", "slerp")}
+_TEXT = {"method": ("linear", "slerp"), "mode": MODES}
 # Which defaults each op takes.
 _APPLIES = {
     "decode": ("temperature", "seed", "velocity"),
@@ -32,6 +36,17 @@ class Session:
         self._values: dict[str, Any] = {}
         self._fader_names = set(fader_names)
         self._genre_names = set(genre_names)
+        self._listeners: list[Callable[[str, Any], None]] = []
+        self.clip_b: Clip | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Every parameter name this session accepts."""
+        return sorted(set(_NUMERIC) | set(_TEXT) | {"genre"} | self._fader_names)
+
+    def subscribe(self, listener: Callable[[str, Any], None]) -> None:
+        """Call ``listener(name, value)`` after every accepted change."""
+        self._listeners.append(listener)
 
     def set(self, name: str, value: Any) -> None:
         """Validate and store one parameter; raises ClipError with a clear message."""
@@ -46,15 +61,20 @@ class Session:
             if value not in allowed:
                 raise ClipError(f"param {name} must be one of {', '.join(allowed)}, got {value!r}")
         else:
-            known = sorted(set(_NUMERIC) | set(_TEXT) | {"genre"} | self._fader_names)
-            raise ClipError(f"unknown param {name!r}; params are {', '.join(known)}")
+            raise ClipError(f"unknown param {name!r}; params are {', '.join(self.names)}")
         with self._lock:
             self._values[name] = value
+        for listener in self._listeners:
+            listener(name, value)
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of every parameter set so far."""
         with self._lock:
             return dict(self._values)
+
+    def faders(self) -> dict[str, float]:
+        """The fader values set so far."""
+        return {k: v for k, v in self.snapshot().items() if k in self._fader_names}
 
     def apply(self, op: str, payload: dict) -> dict:
         """The payload with session defaults filled in where the request is silent."""
@@ -69,7 +89,7 @@ class Session:
             elif "steps" in values:
                 merged["steps"] = values["steps"]
         if op in ("faders", "generate"):
-            session_faders = {k: v for k, v in values.items() if k in self._fader_names}
+            session_faders = self.faders()
             request_faders = payload.get("faders", {})
             if session_faders and isinstance(request_faders, dict):
                 merged["faders"] = {**session_faders, **request_faders}

@@ -50,12 +50,13 @@ class Client:
         self.socket.close()
 
 
-def start_server(bundle: Path, *extra: str) -> tuple[subprocess.Popen, int]:
-    """Start ``segue serve`` on a free port; returns the process and its port."""
+def start_server(bundle: Path, *extra: str, midi: bool = False) -> tuple[subprocess.Popen, int]:
+    """Start ``segue serve`` on a free port (OSC only unless ``midi``); returns the process and its port."""
     # stderr goes to a file: a pipe nobody reads would fill up and stall the server.
     log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bridge", "serve", "--bundle", str(bundle), "--osc-port", "0", *extra],
+        [sys.executable, "-m", "bridge", "serve", "--bundle", str(bundle), "--osc-port", "0",
+         *extra, *(() if midi else ("--no-midi",))],
         stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
     process.log = log
     line = process.stdout.readline()

@@ -4,6 +4,8 @@
     /segue/<op> <id:int> <request:json>   -> /segue/result <id> <json> | /segue/error <id> <code> <message>
     /segue/param/<name> <value>           sets a session default (no reply)
     /segue/hello <reply_port:int>         replies to this host go to reply_port from now on (0: to senders again)
+    /segue/learn <param:str>              MIDI learn: the next controller moved sets this param
+    /segue/clip/b <clip:json>             the clip the live fuse and interpolate modes use
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket
 
 PREFIX = "/segue/"
-OPS = ("info", "encode", "decode", "interpolate", "faders", "generate", "fuse", "continue")
+OPS = ("info", "encode", "decode", "interpolate", "faders", "generate", "fuse", "continue", "live")
 MAX_DATAGRAM_BYTES = 65_000
 MAX_REQUEST_BYTES = 60_000
 
@@ -66,6 +68,20 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Learn:
+    """``/segue/learn <param>``."""
+
+    param: str
+
+
+@dataclass(frozen=True)
+class ClipB:
+    """``/segue/clip/b <json>``, with the JSON already parsed (the clip is validated later)."""
+
+    clip: Any
+
+
+@dataclass(frozen=True)
 class OpRequest:
     """``/segue/<op> <id> <json>``, with the JSON already parsed."""
 
@@ -74,7 +90,7 @@ class OpRequest:
     payload: dict
 
 
-Message = Ping | Hello | Param | OpRequest
+Message = Ping | Hello | Param | Learn | ClipB | OpRequest
 
 
 def _is_int(value: Any) -> bool:
@@ -110,12 +126,23 @@ def parse_message(address: str, args: list) -> Message:
         if len(args) != 1 or not isinstance(args[0], (int, float, str)) or isinstance(args[0], bool):
             raise ProtocolError(Code.BAD_ARGUMENTS, f"{address} takes one number or string")
         return Param(name[len("param/"):], args[0])
+    if name == "learn":
+        if len(args) != 1 or not isinstance(args[0], str):
+            raise ProtocolError(Code.BAD_ARGUMENTS, "/segue/learn takes one param name")
+        return Learn(args[0])
+    if name == "clip/b":
+        if len(args) != 1 or not isinstance(args[0], str):
+            raise ProtocolError(Code.BAD_ARGUMENTS, "/segue/clip/b takes one clip as a JSON string")
+        return ClipB(_json_object(args[0], None))
     if name not in OPS:
         raise ProtocolError(Code.UNKNOWN_OP if "/" not in name else Code.UNKNOWN_ADDRESS,
                             f"unknown op {name!r}; ops are {', '.join(OPS)}", request_id)
     if request_id is None or len(args) not in (1, 2) or (len(args) == 2 and not isinstance(args[1], str)):
         raise ProtocolError(Code.BAD_ARGUMENTS, f"{address} takes <id:int> <request:json string>", request_id)
-    text = args[1] if len(args) == 2 else "{}"
+    return OpRequest(request_id, name, _json_object(args[1] if len(args) == 2 else "{}", request_id))
+
+
+def _json_object(text: str, request_id: int | None) -> dict:
     if len(text.encode("utf-8")) > MAX_REQUEST_BYTES:
         raise ProtocolError(Code.TOO_LARGE, f"request of {len(text)} bytes; the limit is {MAX_REQUEST_BYTES}", request_id)
     try:
@@ -124,7 +151,7 @@ def parse_message(address: str, args: list) -> Message:
         raise ProtocolError(Code.BAD_JSON, f"request is not valid JSON ({error})", request_id) from None
     if not isinstance(payload, dict):
         raise ProtocolError(Code.BAD_JSON, "request must be a JSON object", request_id)
-    return OpRequest(request_id, name, payload)
+    return payload
 
 
 def build(address: str, *args: Any) -> bytes:

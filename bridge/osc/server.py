@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bridge import __version__
 from bridge.osc import protocol
-from bridge.osc.protocol import Code, Hello, OpRequest, Param, Ping, ProtocolError
+from bridge.osc.protocol import ClipB, Code, Hello, Learn, OpRequest, Param, Ping, ProtocolError
 from bridge.requests import HANDLERS
 from bridge.session import Session
-from engine import ClipError, Engine, LimitError
+from engine import ClipError, Engine, LimitError, parse_clip
 
 log = logging.getLogger("segue.osc")
 
@@ -57,6 +57,13 @@ class OscServer:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="segue-op")
         self._stopping = threading.Event()
         self._dropped = _DropCounter()
+        self._handlers = dict(HANDLERS)
+        self.live = None
+
+    def attach_live(self, live) -> None:
+        """Serve ``live`` (a :class:`bridge.midi.live.LiveMidi`): the live op, MIDI learn."""
+        self.live = live
+        self._handlers["live"] = lambda engine, payload: live.status()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -117,13 +124,26 @@ class OscServer:
                 self.session.set(message.name, message.value)
             except ClipError as error:
                 log.warning("param from %s:%s refused: %s", *sender, error)
+        elif isinstance(message, Learn):
+            if self.live is None:
+                log.warning("MIDI learn from %s:%s refused: live MIDI is off", *sender)
+                return
+            try:
+                self.live.control.learn(message.param)
+            except ValueError as error:
+                log.warning("MIDI learn from %s:%s refused: %s", *sender, error)
+        elif isinstance(message, ClipB):
+            try:
+                self.session.clip_b = parse_clip(message.clip, "clip b")
+            except ClipError as error:
+                log.warning("clip B from %s:%s refused: %s", *sender, error)
         elif isinstance(message, OpRequest):
             self._pool.submit(self._run_op, message, sender)
 
     def _run_op(self, request: OpRequest, sender: tuple[str, int]) -> None:
         try:
             payload = self.session.apply(request.op, request.payload)
-            reply = protocol.result(request.request_id, HANDLERS[request.op](self.engine, payload))
+            reply = protocol.result(request.request_id, self._handlers[request.op](self.engine, payload))
         except LimitError as error:
             reply = protocol.error(request.request_id, Code.TOO_LARGE, str(error))
         except ClipError as error:

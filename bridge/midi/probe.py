@@ -1,0 +1,200 @@
+"""A JACK MIDI client that plays clock and notes into Segue and records what comes back;
+used by the tests, benchmarks/midi_timing.py and the self-test.
+
+The probe's own output is also connected back to its input, so its clock ticks and Segue's
+notes arrive in one stream, timed by JACK (rtmidi's per-message deltas) rather than by
+whenever Python gets around to reading them: a note's offset from its tick is measured on
+one clock, free of the interpreter's scheduling.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+import rtmidi
+
+from bridge.midi.clock import PPQN
+from bridge.midi.ports import IN_NAME, OUT_NAME
+
+CLOCK, START, STOP, TUNE_REQUEST = 0xF8, 0xFA, 0xFC, 0xF6
+PLAY_CHANNEL = 15  # the probe plays on MIDI channel 16, so its echo is told apart from Segue's notes
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message heard by the probe, at ``time`` seconds on JACK's clock (from the first message)."""
+
+    time: float
+    data: tuple[int, ...]
+
+
+def jack_connect(source: str, destination: str) -> None:
+    """Connect two JACK ports with jack_connect (from Debian's jackd2)."""
+    if shutil.which("jack_connect") is None:
+        raise RuntimeError("jack_connect not found; install jackd2")
+    subprocess.run(["jack_connect", source, destination], check=True, capture_output=True, timeout=10)
+
+
+class Probe:
+    """Connects to Segue's ports (found by name) over JACK."""
+
+    def __init__(self, into: str = IN_NAME, back_from: str = OUT_NAME, client: str = "SegueProbe",
+                 timeout: float = 10.0) -> None:
+        self.received: list[Received] = []
+        self._lock = threading.Lock()
+        self._clock = 0.0
+        self.out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name=client)
+        self.inp = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name=f"{client}Ear")
+        self.inp.ignore_types(sysex=False, timing=False, active_sense=True)
+        self.out.open_virtual_port("play")
+        self.inp.open_virtual_port("listen")
+        segue_in = self._wait_for(self.out, into, timeout)
+        segue_out = self._wait_for(self.inp, back_from, timeout)
+        mine, ear = self._wait_for(self.inp, f"{client}:play", timeout), self._wait_for(self.out, f"{client}Ear", timeout)
+        for source, destination in ((mine, segue_in), (mine, ear), (segue_out, ear)):
+            jack_connect(source, destination)
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._read, name="probe-in", daemon=True)
+        self._reader.start()
+        self._handshake(timeout)
+
+    def _handshake(self, timeout: float) -> None:
+        """Wait until the new connections carry messages (JACK applies them a cycle or more
+        later): a Tune Request, which Segue ignores, must come back on the probe's ear."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.send(TUNE_REQUEST)
+            time.sleep(0.02)
+            if any(r.data[0] == TUNE_REQUEST for r in self.messages()):
+                time.sleep(0.02)
+                return
+        raise TimeoutError("the probe's JACK connections never carried a message")
+
+    @staticmethod
+    def _wait_for(client, name: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [port for port in client.get_ports() if name in port]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise TimeoutError(f"no JACK MIDI port named {name!r} appeared")
+
+    def _read(self) -> None:
+        while not self._closing.is_set():
+            event = self.inp.get_message()
+            if event is None:
+                time.sleep(0.001)
+                continue
+            data, delta = event
+            with self._lock:
+                self._clock += delta
+                self.received.append(Received(self._clock, tuple(data)))
+
+    def send(self, *data: int) -> None:
+        """Send one raw MIDI message."""
+        self.out.send_message(list(data))
+
+    def play(self, bpm: float, ticks: int, events: dict[int, list[tuple[int, ...]]] | None = None,
+             start: bool = True, stop: bool = True) -> None:
+        """Start, ``ticks`` clock ticks at ``bpm`` with ``events`` sent right after their tick,
+        then Stop. Blocks while playing."""
+        events = events or {}
+        interval = 60.0 / (bpm * PPQN)
+        if start:
+            self.send(START)
+        due = time.perf_counter() + interval
+        for tick in range(ticks):
+            while (remaining := due - time.perf_counter()) > 0.002:
+                time.sleep(remaining - 0.0015)
+            while time.perf_counter() < due:
+                pass
+            self.send(CLOCK)
+            for message in events.get(tick, ()):
+                self.send(*message)
+            due += interval
+        if stop:
+            self.send(STOP)
+
+    def settle(self, seconds: float = 0.3) -> None:
+        """Wait for messages in flight."""
+        time.sleep(seconds)
+
+    def messages(self) -> list[Received]:
+        """Everything heard so far."""
+        with self._lock:
+            return list(self.received)
+
+    def tick_times(self) -> list[float]:
+        """Arrival time of each clock tick since the last Start."""
+        heard = self.messages()
+        starts = [i for i, r in enumerate(heard) if r.data[0] == START]
+        return [r.time for r in heard[(starts[-1] if starts else 0):] if r.data[0] == CLOCK]
+
+    def from_segue(self) -> list[Received]:
+        """Channel messages Segue sent (the probe's own echo left out)."""
+        return [r for r in self.messages() if 0x80 <= r.data[0] < 0xF0 and r.data[0] & 0x0F != PLAY_CHANNEL]
+
+    def note_ons(self) -> list[Received]:
+        """Segue's note-ons."""
+        return [r for r in self.from_segue() if r.data[0] & 0xF0 == 0x90 and r.data[2] > 0]
+
+    def hanging(self) -> set[tuple[int, int]]:
+        """(channel, pitch) of Segue's notes switched on and never switched off by a note-off of
+        their own (All Notes Off does not count: every note_on must get its note_off)."""
+        sounding: set[tuple[int, int]] = set()
+        for received in self.from_segue():
+            status, channel = received.data[0] & 0xF0, received.data[0] & 0x0F
+            if status == 0x90 and received.data[2] > 0:
+                sounding.add((channel, received.data[1]))
+            elif status in (0x80, 0x90):
+                sounding.discard((channel, received.data[1]))
+        return sounding
+
+    def close(self) -> None:
+        """Stop reading and close both ports."""
+        self._closing.set()
+        self._reader.join(timeout=1.0)
+        for port in (self.out, self.inp):
+            port.close_port()
+            port.delete()
+
+
+def note(pitch: int, velocity: int = 100, on: bool = True) -> tuple[int, int, int]:
+    """A note message on the probe's channel."""
+    return ((0x90 if on else 0x80) | PLAY_CHANNEL, pitch, velocity if on else 0)
+
+
+def jack_running() -> bool:
+    """Whether a JACK server answers."""
+    if shutil.which("jack_lsp") is None:
+        return False
+    env = {**os.environ, "JACK_NO_START_SERVER": "1"}
+    return subprocess.run(["jack_lsp"], capture_output=True, env=env, timeout=10).returncode == 0
+
+
+def start_dummy_jack(period: int = 32, rate: int = 48000, timeout: float = 10.0) -> subprocess.Popen | None:
+    """Start Debian's jackd2 with the dummy driver (no sound card needed) unless a server
+    already runs; returns the process to stop afterwards, or None if one was running.
+
+    Real-time scheduling is used where the system allows it, as on stage: without it, any
+    busy process on the machine makes JACK miss its 0.67 ms cycles and drop MIDI events."""
+    if jack_running():
+        return None
+    if shutil.which("jackd") is None:
+        raise RuntimeError("jackd not found; install Debian's jackd2")
+    for scheduling in (["-R", "-P", "70"], ["--no-realtime"]):
+        process = subprocess.Popen(["jackd", *scheduling, "-d", "dummy", "-r", str(rate), "-p", str(period)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while process.poll() is None and not jack_running() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if jack_running():
+            return process
+        process.kill()
+        process.wait()
+    raise RuntimeError("jackd did not start")
