@@ -24,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.markdown import replace_section  # noqa: E402
 from bridge.osc.protocol import build, parse_datagram  # noqa: E402
 from bridge.requests import HANDLERS  # noqa: E402
 from engine import Engine  # noqa: E402
@@ -74,7 +75,7 @@ def start_server(bundle: Path) -> tuple[subprocess.Popen, int, float]:
     client.settimeout(0.005)
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "bridge", "serve", "--bundle", str(bundle),
-                                "--osc-port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                "--osc-port", str(port), "--no-midi"], cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - started < 30:
@@ -273,10 +274,7 @@ def main() -> int:
     text = report(args.bundle, args.requests, args.warmup, args.cold_runs)
     print(text)
     if args.write:
-        document = args.write.read_text()
-        head, rest = document.split(START, 1)
-        tail = rest.split(END, 1)[1]
-        args.write.write_text(f"{head}{START}\n{text}{END}{tail}")
+        replace_section(args.write, text, START, END)
     return 0
 
 

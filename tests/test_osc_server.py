@@ -55,6 +55,26 @@ def test_fuse_and_continue(client):
     assert len(shaped) == 1 and shaped[0]["length"] == 16
 
 
+def test_live_op_learn_and_clip_b_without_midi_say_why(tiny_pair_bundle):
+    process, port = start_server(tiny_pair_bundle, "--verbose")
+    client = Client(port)
+    try:
+        address, args = client.request("live", 4, {})
+        assert address == "/segue/error" and args[1] == "bad_request" and "live MIDI is off" in args[2]
+        client.send("/segue/learn", "alpha")
+        client.send("/segue/clip/b", json.dumps({"length": 4, "notes": [{"pitch": 200}]}))
+        client.send("/segue/clip/b", 5)
+        client.send("/segue/ping", 1)
+        assert client.receive()[0] == "/segue/pong"
+        log = server_log(process)
+        assert "MIDI learn from 127.0.0.1" in log and "live MIDI is off" in log
+        assert "clip B from 127.0.0.1" in log and "/segue/clip/b takes one clip" in log
+    finally:
+        client.close()
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+
+
 def test_encode_decode_round_trip(client):
     z = client.result("encode", 2, {"clip": CLIP})["z"]
     clip = client.result("decode", 3, {"z": z, "seed": 1})["clip"]

@@ -12,6 +12,8 @@ from typing import Protocol
 
 import mido
 
+from bridge.midi.realtime import realtime_if_allowed
+
 PPQN = 24  # MIDI clock ticks per quarter note
 TICKS_PER_STEP = PPQN // 4  # one 16th note
 SPP_TICKS = 6  # Song Position Pointer counts 16ths
@@ -119,6 +121,7 @@ class InternalClock:
             self.follower.handle(mido.Message("stop"), time.perf_counter())
 
     def _run(self) -> None:
+        realtime_if_allowed()
         due = time.perf_counter()
         clock = mido.Message("clock")
         while not self._stop.is_set():

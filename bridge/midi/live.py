@@ -66,6 +66,7 @@ class LiveMidi:
     def start(self) -> str:
         """Open the ports and start the internal clock; returns a line saying where Segue plays.
         Raises :class:`ports.MidiUnavailable`."""
+        self.performer.warm_up()
         self._output = ports.open_output(self.options.api, self.options.midi_out)
         try:
             self._input = ports.open_input(self.options.api, self.options.midi_in, self._receive)

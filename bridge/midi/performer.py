@@ -28,7 +28,7 @@ from bridge.midi.clock import PPQN, TICKS_PER_STEP
 from bridge.midi.recorder import PhraseRecorder
 from bridge.midi.scheduler import NoteScheduler, TimedNote
 from engine import Engine
-from engine.clip import Clip
+from engine.clip import Clip, Note
 
 if TYPE_CHECKING:
     from bridge.session import Session
@@ -127,6 +127,16 @@ class Performer:
                 self._call_start, self._listen_from = None, self._tick + 1
             self.scheduler.panic()
             log.info("mode: %s", mode)
+
+    def warm_up(self) -> None:
+        """Run every op the modes use once now, so the first phrase on stage does not pay
+        for ONNX Runtime's first-run allocations."""
+        phrase = Clip(self.phrase_ticks / PPQN, (Note(60, 0.0, 1.0, 90), Note(64, 1.0, 1.0, 90)))
+        bars = max(1, math.ceil(phrase.length / 4))
+        self.engine.continuation(phrase, bars=bars)
+        self.engine.interpolate(phrase, phrase, alpha=0.5)
+        if self.engine.model.has("fusion"):
+            self.engine.continuation(phrase, bars=bars, fuse_with=phrase)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Block until every answer asked for so far is scheduled (for tests and the self-test)."""

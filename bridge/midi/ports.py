@@ -11,6 +11,8 @@ from typing import Callable, Iterator
 
 import mido
 
+from bridge.midi.realtime import realtime_if_allowed
+
 IN_NAME, OUT_NAME, CLIENT_NAME = "Segue In", "Segue Out", "Segue"
 POLL_INTERVAL = 0.0002  # seconds between reads of an idle input
 APIS = {"jack": "UNIX_JACK", "alsa": "LINUX_ALSA", "coremidi": "MACOSX_CORE", "winmm": "WINDOWS_MM"}
@@ -124,6 +126,7 @@ class PolledInput:
         self._thread.start()
 
     def _read(self) -> None:
+        realtime_if_allowed()
         while not self._closing.is_set():
             event = self._rt.get_message()
             if event is None:
