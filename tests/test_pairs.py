@@ -232,12 +232,12 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     reality = lambda phrases: np.full(len(phrases), 0.5)  # noqa: E731
     from training.pair_runs import TorchPairModels
 
-    fixed = {"lambda=2": (TorchPairModels.from_runs(tiny_pair_bundle.parent / "runs" / "fusion" / "last.pt",
-                                          backend.model.latent_size), 2.0)}
+    compare = {"one-strength": (TorchPairModels.from_runs(tiny_pair_bundle.parent / "runs" / "fusion" / "last.pt",
+                                          backend.model.latent_size), (2.0,))}
     results = fusion_eval.evaluate_pairs(backend, backend.model, reality, reality, tiny_corpus, prior_of(tiny_pair_bundle),
-                                         backend.model.bundle.latent_std, tmp_path, fixed=fixed)
-    assert set(results["fusion_test"]) == {"ours", "fixed lambda=2", "latent_perturb", "versus"}
-    assert list(results["fusion_test"]["fixed lambda=2"]) == ["before", "lambda=2"]
+                                         backend.model.bundle.latent_std, tmp_path, compare=compare)
+    assert set(results["fusion_test"]) == {"ours", "compare one-strength", "latent_perturb", "versus"}
+    assert list(results["fusion_test"]["compare one-strength"]) == ["before", "lambda=2"]
     assert len(results["fusion_test"]["ours"]["lambda=1"]) == fusion_eval.ITERATIONS
     assert set(results["continuation"]) == {"temperature=0", "temperature=0.5", "temperature=1"}
     for name in ("pairs.json", "fusion_vs_latent_perturb.png", "fusion_iterations.png"):

@@ -70,18 +70,18 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dict:
     from engine.bundle import load_bundle
-    from training.fusion_eval import evaluate_pairs
+    from training.fusion_eval import SIMILARITIES, evaluate_pairs
     from training.pair_runs import TorchPairModels, load_run, prior_of, reality_model
 
     bundle = load_bundle(args.bundle)
     scoring, searching = (reality_model(corpus, split, args.runs) for split in ("eval", "train"))
-    fixed = {}
-    for run in args.fixed_fusion:
-        generator = TorchPairModels.from_runs(run / "last.pt", bundle.latent_size)
-        similarity = load_run(run / "last.pt")[1]["similarity"][0]
-        fixed[f"lambda={similarity:g}"] = (generator, similarity)
+    compare = {}
+    for run in args.compare_fusion:
+        low, high = load_run(run / "last.pt")[1]["similarity"]
+        compare[run.name] = (TorchPairModels.from_runs(run / "last.pt", bundle.latent_size),
+                             (low,) if low == high else SIMILARITIES)
     return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),
-                          bundle.latent_std, out, quick=args.quick, fixed=fixed)
+                          bundle.latent_std, out, quick=args.quick, compare=compare)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -185,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="reconstruction, prior samples and fusion without the Latent Perturb baseline only")
     evaluate.add_argument("--part", choices=("all", "latent", "pairs"), default="all",
                           help="latent: the VAE's protocols; pairs: fusion and continuation (bundles only)")
-    evaluate.add_argument("--fixed-fusion", type=Path, nargs="*", default=[], metavar="RUN",
-                          help="fusion runs trained for one strength each, to compare with the shipped one")
+    evaluate.add_argument("--compare-fusion", type=Path, nargs="*", default=[], metavar="RUN",
+                          help="other fusion runs (one strength, or trained differently) to score beside the shipped one")
     evaluate.add_argument("--runs", type=Path, default=Path("runs"),
                           help="where the reality classifiers are (trained there first if missing)")
     evaluate.add_argument("--log", type=Path, help="training log.jsonl to plot loss curves from")

@@ -129,9 +129,10 @@ def beats_latent_perturb(ours: dict, perturb: dict, metric: str = "reality") -> 
 
 def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, search_reality: Reality, corpus: Corpus,
                    prior: PriorSampler, latent_std: np.ndarray, out_dir: Path, quick: bool = False,
-                   fixed: dict[str, tuple[PairModels, float]] | None = None) -> dict:
-    """The whole protocol; writes ``pairs.json`` and the plots into ``out_dir``. ``fixed``
-    names generators trained for one strength each, scored beside the conditioned one."""
+                   compare: dict[str, tuple[PairModels, tuple[float, ...]]] | None = None) -> dict:
+    """The whole protocol; writes ``pairs.json`` and the plots into ``out_dir``. ``compare``
+    names other generators (a fixed-strength one, or one trained differently), each scored
+    at its strengths beside the shipped one, on the same inputs and styles."""
     import json
 
     import torch
@@ -156,9 +157,9 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     for name, (left, right) in inputs.items():
         ours = fusion_curves(backend, models, scorer, left, right, np.random.default_rng(1))
         entry = {"ours": ours}
-        for label, (generator, similarity) in (fixed or {}).items():  # one generator per strength, same styles
-            entry[f"fixed {label}"] = fusion_curves(backend, generator, scorer, left, right, np.random.default_rng(1),
-                                                    (similarity,))
+        for label, (generator, similarities) in (compare or {}).items():
+            entry[f"compare {label}"] = fusion_curves(backend, generator, scorer, left, right,
+                                                      np.random.default_rng(1), similarities)
         if not quick:
             perturb = latent_perturb(backend, search_reality, scorer, left, right, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb)}
@@ -189,7 +190,7 @@ def plot_against_distance(results: dict, path: Path) -> None:
                 ax.plot([p["z_distance"] for p in points], [p[metric] for p in points], ":", marker=".",
                         color="grey", alpha=0.7)
             ax.axhline(entry["ours"]["before"][metric], color="black", linewidth=0.8, linestyle="--")
-            for kind, marker in (("ours", "o"), *((k, "s") for k in entry if k.startswith("fixed"))):
+            for kind, marker in (("ours", "o"), *((k, "s") for k in entry if k.startswith("compare"))):
                 for label, points in entry[kind].items():
                     if label != "before":
                         ax.plot([p["z_distance"] for p in points], [p[metric] for p in points], marker=marker,
