@@ -64,8 +64,9 @@ class Performer:
 
     # -- clock ---------------------------------------------------------------------------
     def on_start(self) -> None:
-        """Transport started: a new song position, nothing recorded."""
+        """Transport (re)started: a new song position, nothing recorded or sounding."""
         self._reset()
+        self.scheduler.panic()
         self.scheduler.reset()
 
     def on_stop(self) -> None:
