@@ -62,6 +62,10 @@ def _start_live(args: argparse.Namespace, engine, server):
     from bridge.midi.live import LiveMidi
     from bridge.midi.ports import MidiUnavailable
 
+    if not engine.model.has("continuation"):
+        print(f"Segue: MIDI is off, serving OSC only: bundle '{engine.bundle.name}' has no continuation model, "
+              "which every live mode answers with", flush=True)
+        return None
     live = LiveMidi(engine, server.session, _live_options(args))
     try:
         print(live.start(), flush=True)

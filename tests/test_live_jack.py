@@ -214,9 +214,22 @@ def test_ports_command_lists_segue_ports(jack, tiny_pair_bundle):
     assert listing.returncode == 0 and "Segue In" in listing.stdout and "Segue Out" in listing.stdout
 
 
-def test_without_a_midi_system_segue_serves_osc_only(tiny_bundle):
+def test_without_a_continuation_model_segue_serves_osc_only(jack, tiny_bundle):
+    process, port = start_server(tiny_bundle, "--midi-api", "jack", midi=True)
+    try:
+        assert "MIDI is off, serving OSC only: bundle 'tiny' has no continuation model" in process.stdout.readline()
+        client = Client(port)
+        client.send("/segue/ping", 3)
+        assert client.receive()[0] == "/segue/pong"
+        client.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+
+
+def test_without_a_midi_system_segue_serves_osc_only(tiny_pair_bundle):
     env = {**os.environ, "JACK_DEFAULT_SERVER": "segue-test-no-such-server", "JACK_NO_START_SERVER": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "bridge", "serve", "--bundle", str(tiny_bundle),
+    process = subprocess.Popen([sys.executable, "-m", "bridge", "serve", "--bundle", str(tiny_pair_bundle),
                                 "--osc-port", "0", "--midi-api", "jack"], cwd=ROOT, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
