@@ -1,0 +1,169 @@
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const { LiveSet, makeClip, loadDevice } = require("./mock_live");
+
+const MELODY = [
+  { pitch: 62, start_time: 1, duration: 0.5, velocity: 40, probability: 0.5 },
+  { pitch: 60, start_time: 0, duration: 1, velocity: 110 },
+  { pitch: 70, start_time: 2, duration: 1, velocity: 90, mute: 1 },
+];
+
+// Objects made inside the device's context have that context's prototypes.
+const plain = (value) => JSON.parse(JSON.stringify(value));
+
+function session({ live = 12, slots } = {}) {
+  const set = new LiveSet({ live, tracks: [{ slots: slots || [makeClip({ name: "riff", length: 4, notes: MELODY }), null, null] }] });
+  set.detailClip = "live_set tracks 0 clip_slots 0 clip";
+  return set;
+}
+
+function answer(clips) {
+  return JSON.stringify({ clips, warnings: [] });
+}
+
+const RESULT = { length: 8, notes: [{ pitch: 64, start_time: 0, duration: 2, velocity: 77 },
+                                    { pitch: 67, start_time: 4, duration: 1, velocity: 101 }] };
+
+test("reads Live 11 notes with their velocity and probability, leaving muted notes out", () => {
+  const { device } = loadDevice(session());
+  const clip = device.readClip("live_set tracks 0 clip_slots 0 clip");
+  assert.equal(clip.length, 4);
+  assert.deepEqual(plain(clip.notes.map((n) => [n.pitch, n.start_time, n.velocity])), [[60, 0, 110], [62, 1, 40]]);
+  assert.equal(clip.notes[1].probability, 0.5);
+});
+
+test("falls back to Live 10's get_notes and keeps velocities", () => {
+  const { device } = loadDevice(session({ live: 10 }));
+  const clip = device.readClip("live_set tracks 0 clip_slots 0 clip");
+  assert.deepEqual(plain(clip.notes.map((n) => [n.pitch, n.velocity])), [[60, 110], [62, 40]]);
+});
+
+test("continue sends one request with clip A and the device's settings", () => {
+  const { device, sent } = loadDevice(session());
+  device.pick_a();
+  device.param("bars", 8);
+  device.param("temperature", 0.5);
+  device.fader("density", 1.4);
+  device.run("continue");
+  const [outletIndex, word, id, op, json] = sent.find((s) => s[0] === 0);
+  assert.deepEqual([outletIndex, word, id, op], [0, "request", 1, "continue"]);
+  const request = JSON.parse(json);
+  assert.equal(request.bars, 8);
+  assert.equal(request.temperature, 0.5);
+  assert.deepEqual(plain(request.faders), { density: 1 });
+  assert.deepEqual(request.clip.notes.map((n) => n.pitch), [60, 62]);
+});
+
+test("results go into the empty slots below the source, named after the operation", () => {
+  const set = session();
+  const { device, status } = loadDevice(set);
+  device.pick_a();
+  device.run("continue");
+  device.reply(1, answer([RESULT, RESULT]));
+  const [source, first, second] = set.tracks[0].slots;
+  assert.equal(source.name, "riff");
+  assert.equal(first.name, "Segue continue 1");
+  assert.equal(second.name, "Segue continue 2");
+  assert.equal(first.length, 8);
+  assert.deepEqual(first.notes.map((n) => [n.pitch, n.start_time, n.duration, n.velocity]),
+                   [[64, 0, 2, 77], [67, 4, 1, 101]]);
+  assert.match(status().at(-1), /wrote 2 clips/);
+});
+
+test("a clip is never overwritten: full slots are skipped and a scene is added when none is free", () => {
+  const keep = makeClip({ name: "mine", notes: [{ pitch: 50, start_time: 0, duration: 1, velocity: 10 }] });
+  const set = session({ slots: [makeClip({ name: "riff", notes: MELODY }), keep, null] });
+  const { device } = loadDevice(set);
+  device.pick_a();
+  device.run("faders");
+  device.reply(1, answer([RESULT, RESULT]));
+  const slots = set.tracks[0].slots;
+  assert.equal(slots[1], keep);
+  assert.deepEqual(keep.notes.map((n) => n.pitch), [50]);
+  assert.equal(slots[2].name, "Segue faders 1");
+  assert.equal(slots.length, 4);
+  assert.equal(slots[3].name, "Segue faders 2");
+  assert.ok(set.calls.some((c) => c[1] === "create_scene"));
+});
+
+test("in the Arrangement, results go after the source and around other clips", () => {
+  const source = makeClip({ name: "verse", length: 4, start: 8, notes: MELODY });
+  const other = makeClip({ name: "keep", length: 4, start: 12 });
+  const set = new LiveSet({ live: 12, tracks: [{ slots: [null], arrangement: [source, other] }] });
+  set.detailClip = "live_set tracks 0 arrangement_clips 0";
+  const { device } = loadDevice(set);
+  device.pick_a();
+  device.run("continue");
+  device.reply(1, answer([RESULT, RESULT]));
+  const made = set.tracks[0].arrangement.slice(2);
+  assert.deepEqual(made.map((c) => [c.start_time, c.name]), [[16, "Segue continue 1"], [24, "Segue continue 2"]]);
+  assert.equal(other.notes.length, 0);
+});
+
+test("Live 11 cannot create arrangement clips: the result is kept, nothing is touched, and the musician is told", () => {
+  const source = makeClip({ name: "verse", length: 4, start: 0, notes: MELODY });
+  const set = new LiveSet({ live: 11, tracks: [{ slots: [null], arrangement: [source] }] });
+  set.detailClip = "live_set tracks 0 arrangement_clips 0";
+  const { device, status } = loadDevice(set);
+  device.pick_a();
+  device.run("continue");
+  device.reply(1, answer([RESULT]));
+  assert.equal(set.tracks[0].arrangement.length, 1);
+  assert.match(status().at(-1), /needs Live 12.*kept: press Write/);
+  assert.equal(device.state.pending.length, 1);
+});
+
+test("interpolate and fuse need clip B and say so", () => {
+  const { device, sent, status } = loadDevice(session());
+  device.pick_a();
+  device.run("fuse");
+  assert.match(status().at(-1), /fuse needs clip B/);
+  assert.equal(sent.filter((s) => s[0] === 0).length, 0);
+  device.slot_b(0, 0);
+  device.param("style_x", 0.2);
+  device.run("fuse");
+  const request = JSON.parse(sent.find((s) => s[0] === 0)[4]);
+  assert.deepEqual(request.style, [0.2, 0.5]);
+  assert.equal(request.right.notes.length, 2);
+});
+
+test("generate writes into the selected track", () => {
+  const set = new LiveSet({ tracks: [{ slots: [null, null] }, { slots: [null, null] }], selectedTrack: 1 });
+  const { device } = loadDevice(set);
+  device.param("variations", 2);
+  device.run("generate");
+  device.reply(1, answer([RESULT, RESULT]));
+  assert.deepEqual(set.tracks[1].slots.map((c) => c.name), ["Segue generate 1", "Segue generate 2"]);
+  assert.deepEqual(set.tracks[0].slots, [null, null]);
+});
+
+test("errors from Segue, unknown replies and missing clips are shown, not thrown", () => {
+  const set = session();
+  const { device, status } = loadDevice(set);
+  device.run("continue");
+  assert.match(status().at(-1), /needs clip A/);
+  device.pick_a();
+  device.run("continue");
+  device.fail(1, "too_large", "bars must be 1..64");
+  assert.equal(status().at(-1), "Segue error (too_large): bars must be 1..64");
+  device.reply(1, answer([RESULT]));  // late: no longer waited for
+  device.reply(99, answer([RESULT]));
+  assert.deepEqual(set.tracks[0].slots.slice(1), [null, null]);
+  device.run("continue");
+  device.reply(2, "not json");
+  assert.match(status().at(-1), /not JSON/);
+  set.tracks[0].slots[0].midi = false;
+  device.run("continue");
+  assert.match(status().at(-1), /audio clip/);
+  device.run("dance");
+  assert.match(status().at(-1), /unknown operation/);
+});
+
+test("the protocol conversion keeps Live 11 fields both ways", () => {
+  const { device } = loadDevice(session());
+  const clip = device.toProtocolClip([{ pitch: 60, start_time: 0, duration: 1, velocity: 99, probability: 0.25, release_velocity: 30 }], 4);
+  assert.deepEqual(plain(device.toLiveNotes(clip)), [{ pitch: 60, start_time: 0, duration: 1, velocity: 99, probability: 0.25, release_velocity: 30 }]);
+  assert.deepEqual(plain(device.parsePath("live_set tracks 3 clip_slots 5 clip")), { track: 3, slot: 5 });
+  assert.deepEqual(plain(device.parsePath("live_set tracks 1 arrangement_clips 2")), { track: 1, arrangement: 2 });
+});

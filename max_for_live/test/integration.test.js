@@ -1,0 +1,83 @@
+"use strict";
+// The device's OSC client against a real `segue serve` (OSC only) on the shipped bundle.
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const path = require("path");
+const { spawn } = require("child_process");
+const { SegueClient } = require("../segue_osc");
+
+const ROOT = path.join(__dirname, "..", "..");
+const PYTHON = process.env.SEGUE_PYTHON || "python3";
+const CLIP = { length: 16, notes: Array.from({ length: 16 }, (_, i) => (
+  { pitch: 60 + (i * 5) % 12, start_time: i, duration: 0.5, velocity: 60 + i })) };
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const server = spawn(PYTHON, ["-m", "bridge", "serve", "--no-midi", "--osc-port", "0"], { cwd: ROOT });
+    let out = "";
+    server.stdout.on("data", (data) => {
+      out += data;
+      const match = out.match(/osc\.udp:\/\/[\d.]+:(\d+)/);
+      if (match) resolve({ server, port: Number(match[1]) });
+    });
+    server.on("exit", (code) => reject(new Error(`segue serve exited with ${code}: ${out}`)));
+  });
+}
+
+function client(port, timeoutMs = 10000) {
+  const events = [];
+  let wake = null;
+  const push = (event) => { events.push(event); if (wake) wake(); };
+  const c = new SegueClient({
+    port, timeoutMs,
+    onReply: (id, json) => push({ kind: "reply", id, json }),
+    onFail: (id, code, message) => push({ kind: "fail", id, code, message }),
+    onStatus: (text) => push({ kind: "status", text }),
+  });
+  c.next = async (kind) => {
+    for (;;) {
+      const index = events.findIndex((e) => e.kind === kind);
+      if (index >= 0) return events.splice(index, 1)[0];
+      await new Promise((resolve) => { wake = resolve; });
+    }
+  };
+  return c;
+}
+
+test("the device client talks protocol v1 to a real server", async (t) => {
+  const { server, port } = await startServer();
+  t.after(() => server.kill("SIGINT"));
+  const c = client(port);
+  t.after(() => c.close());
+  await c.start();
+
+  c.ping();
+  assert.match((await c.next("status")).text, /^connected to Segue .*, bundle default/);
+
+  c.request(1, "continue", JSON.stringify({ clip: CLIP, bars: 4, variations: 2, seed: 1 }));
+  const reply = await c.next("reply");
+  const result = JSON.parse(reply.json);
+  assert.equal(reply.id, 1);
+  assert.equal(result.clips.length, 2);
+  assert.ok(result.clips.every((clip) => clip.length === 16 && clip.notes.length > 0));
+
+  c.request(2, "interpolate", JSON.stringify({ a: CLIP, b: CLIP, steps: 3 }));
+  assert.equal(JSON.parse((await c.next("reply")).json).clips.length, 3);
+
+  c.request(3, "continue", "{not json");
+  const failure = await c.next("fail");
+  assert.deepEqual([failure.id, failure.code], [3, "bad_json"]);
+
+  c.request(4, "continue", JSON.stringify({ clip: CLIP, bars: 999 }));
+  assert.equal((await c.next("fail")).code, "too_large");
+});
+
+test("no server: the request fails with a timeout the musician can act on", async (t) => {
+  const c = client(9, 300); // discard port: nothing answers
+  t.after(() => c.close());
+  await c.start();
+  c.request(1, "generate", "{}");
+  const failure = await c.next("fail");
+  assert.equal(failure.code, "timeout");
+  assert.match(failure.message, /is segue serve running/);
+});
