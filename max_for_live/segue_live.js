@@ -2,10 +2,11 @@
 // Runs in Max's [js] object (ES5: no let/const, arrows or classes). It talks to segue_osc.js,
 // which runs in [node.script] and speaks OSC protocol v1 to `segue serve`.
 //
-// Inlet messages: pick_a, pick_b, slot_a <track> <slot>, slot_b <track> <slot>, run <op>,
-//   param <name> <value>, fader <name> <value>, reply <id> <json>, fail <id> <code> <message>,
-//   status <text...>, info <json>, write_pending.
-// Outlet 0 -> node.script: request <id> <op> <json>.   Outlet 1 -> status display: set <text>.
+// Inlet messages: pick_a, pick_b, slot_a <track> <slot>, slot_b <track> <slot> (1-based, as Live
+//   shows them), run <op>, param <name> <value>, fader <name> <value>, host <name>, port <n>,
+//   reply <id> <json>, fail <id> <code> <message>, status <text...>, write_pending.
+// Outlet 0 -> node.script: request <id> <op> <json>, connect <host> <port>.
+// Outlet 1 -> status display: set <text>.
 
 inlets = 1;
 outlets = 2;
@@ -16,7 +17,10 @@ var OPS = { "continue": 1, "interpolate": 1, "fuse": 1, "faders": 1, "generate":
 var state = {
     a: null,            // path of clip A, e.g. "live_set tracks 0 clip_slots 2 clip"
     b: null,
-    params: { bars: 4, variations: 1, temperature: 1.0, steps: 5, iterations: 1, style_x: 0.5, style_y: 0.5 },
+    params: { bars: 4, variations: 1, temperature: 1.0, steps: 5, iterations: 1, style_x: 0.5, style_y: 0.5,
+              use_faders: 0 },  // continue and generate take the fader dials only when use_faders is on
+    host: "127.0.0.1",
+    port: 9000,
     faders: {},
     nextId: 1,
     inFlight: {},       // id -> {op, source}
@@ -87,9 +91,10 @@ function buildRequest(op, params, faders, clipA, clipB) {
         if (!clip) throw new Error(op + " needs clip " + name + ": select a clip and press Pick " + name);
         return clip;
     };
+    var shaping = params.use_faders ? faders : {};
     if (op === "continue")
         return { clip: need(clipA, "A"), bars: params.bars, variations: params.variations,
-                 temperature: params.temperature, faders: faders };
+                 temperature: params.temperature, faders: shaping };
     if (op === "interpolate")
         return { a: need(clipA, "A"), b: need(clipB, "B"), steps: params.steps };
     if (op === "fuse")
@@ -97,7 +102,7 @@ function buildRequest(op, params, faders, clipA, clipB) {
                  iterations: params.iterations };
     if (op === "faders") return { clip: need(clipA, "A"), faders: faders };
     if (op === "generate")
-        return { variations: params.variations, temperature: params.temperature, faders: faders };
+        return { variations: params.variations, temperature: params.temperature, faders: shaping };
     throw new Error("unknown operation " + op);
 }
 
@@ -235,9 +240,9 @@ function pick(which) {
 function pick_a() { pick("a"); }
 function pick_b() { pick("b"); }
 
-function slot(which, track, slotIndex) {
-    state[which] = "live_set tracks " + track + " clip_slots " + slotIndex + " clip";
-    show("Clip " + which.toUpperCase() + ": track " + (track + 1) + ", slot " + (slotIndex + 1));
+function slot(which, track, slotNumber) {
+    state[which] = "live_set tracks " + (track - 1) + " clip_slots " + (slotNumber - 1) + " clip";
+    show("Clip " + which.toUpperCase() + ": track " + track + ", slot " + slotNumber);
 }
 
 function slot_a(track, slotIndex) { slot("a", track, slotIndex); }
@@ -250,6 +255,16 @@ function param(name, value) {
 
 function fader(name, value) {
     state.faders[name] = Math.max(0, Math.min(1, value));
+}
+
+function host(name) {
+    state.host = String(name);
+    outlet(0, "connect", state.host, state.port);
+}
+
+function port(number) {
+    state.port = Math.round(number);
+    outlet(0, "connect", state.host, state.port);
 }
 
 function run(op) {
@@ -328,7 +343,7 @@ if (typeof module !== "undefined") {
         state: state, parsePath: parsePath, toProtocolClip: toProtocolClip, toLiveNotes: toLiveNotes,
         parseLegacyNotes: parseLegacyNotes, buildRequest: buildRequest, resultClips: resultClips,
         readClip: readClip, writeResult: writeResult, pick_a: pick_a, pick_b: pick_b, slot_a: slot_a,
-        slot_b: slot_b, param: param, fader: fader, run: run, reply: reply, fail: fail, status: status,
+        slot_b: slot_b, param: param, fader: fader, host: host, port: port, run: run, reply: reply, fail: fail, status: status,
         write_pending: write_pending
     };
 }

@@ -45,6 +45,7 @@ test("continue sends one request with clip A and the device's settings", () => {
   device.param("bars", 8);
   device.param("temperature", 0.5);
   device.fader("density", 1.4);
+  device.param("use_faders", 1);
   device.run("continue");
   const [outletIndex, word, id, op, json] = sent.find((s) => s[0] === 0);
   assert.deepEqual([outletIndex, word, id, op], [0, "request", 1, "continue"]);
@@ -53,6 +54,24 @@ test("continue sends one request with clip A and the device's settings", () => {
   assert.equal(request.temperature, 0.5);
   assert.deepEqual(plain(request.faders), { density: 1 });
   assert.deepEqual(request.clip.notes.map((n) => n.pitch), [60, 62]);
+});
+
+test("fader dials shape continue and generate only when switched on; faders always uses them", () => {
+  const { device, sent } = loadDevice(session());
+  device.pick_a();
+  device.fader("motion", 0.2);
+  device.run("continue");
+  device.run("faders");
+  const [plainContinue, faders] = sent.filter((s) => s[0] === 0).map((s) => JSON.parse(s[4]));
+  assert.deepEqual(plain(plainContinue.faders), {});
+  assert.deepEqual(plain(faders.faders), { motion: 0.2 });
+});
+
+test("host and port settings reconnect the OSC client", () => {
+  const { device, sent } = loadDevice(session());
+  device.host("192.168.1.20");
+  device.port(9100);
+  assert.deepEqual(plain(sent.filter((s) => s[0] === 0)), [[0, "connect", "192.168.1.20", 9000], [0, "connect", "192.168.1.20", 9100]]);
 });
 
 test("results go into the empty slots below the source, named after the operation", () => {
@@ -120,7 +139,7 @@ test("interpolate and fuse need clip B and say so", () => {
   device.run("fuse");
   assert.match(status().at(-1), /fuse needs clip B/);
   assert.equal(sent.filter((s) => s[0] === 0).length, 0);
-  device.slot_b(0, 0);
+  device.slot_b(1, 1); // track 1, slot 1 as Live shows them
   device.param("style_x", 0.2);
   device.run("fuse");
   const request = JSON.parse(sent.find((s) => s[0] === 0)[4]);

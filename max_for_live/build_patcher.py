@@ -1,0 +1,185 @@
+"""Writes Segue.maxpat, the device's patcher, from the layout below, so the patcher in git is
+reviewable as code and every patch cord is checked (``--check`` verifies the committed file).
+
+    python max_for_live/build_patcher.py          # rewrite Segue.maxpat
+    python max_for_live/build_patcher.py --check  # exit 1 if Segue.maxpat is out of date
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FADERS = ("density", "register", "spread", "motion")
+
+
+class Patcher:
+    """Boxes and patch cords of one Max patcher."""
+
+    def __init__(self) -> None:
+        self.boxes: list[dict] = []
+        self.lines: list[dict] = []
+
+    def add(self, maxclass: str, rect: tuple[float, float, float, float], inlets: int, outlets: int,
+            presentation: tuple[float, float, float, float] | None = None, **attributes) -> str:
+        """A box; returns its id."""
+        box_id = f"obj-{len(self.boxes) + 1}"
+        box = {"id": box_id, "maxclass": maxclass, "numinlets": inlets, "numoutlets": outlets,
+               "outlettype": [""] * outlets, "patching_rect": list(rect), **attributes}
+        if presentation is not None:
+            box |= {"presentation": 1, "presentation_rect": list(presentation)}
+        self.boxes.append({"box": box})
+        return box_id
+
+    def obj(self, text: str, rect, inlets: int = 1, outlets: int = 1) -> str:
+        """An object box such as [prepend run]."""
+        return self.add("newobj", rect, inlets, outlets, text=text)
+
+    def message(self, text: str, rect) -> str:
+        """A message box."""
+        return self.add("message", rect, 2, 1, text=text)
+
+    def connect(self, source: str, outlet: int, destination: str, inlet: int = 0) -> None:
+        """A patch cord."""
+        self.lines.append({"patchline": {"source": [source, outlet], "destination": [destination, inlet]}})
+
+    def to_json(self) -> dict:
+        """The .maxpat document."""
+        return {"patcher": {
+            "fileversion": 1,
+            "appversion": {"major": 8, "minor": 6, "revision": 0, "architecture": "x64", "modernui": 1},
+            "classnamespace": "box", "rect": [100.0, 100.0, 1100.0, 720.0], "openinpresentation": 1,
+            "default_fontsize": 10.0, "default_fontname": "Arial Bold", "gridsize": [8.0, 8.0],
+            "devicewidth": 560.0, "description": "Segue: continue, interpolate, fuse, fade and generate clips",
+            "boxes": self.boxes, "lines": self.lines, "dependency_cache": [
+                {"name": "segue_live.js", "type": "TEXT", "implicit": 1},
+                {"name": "segue_osc.js", "type": "TEXT", "implicit": 1},
+                {"name": "osc.js", "type": "TEXT", "implicit": 1}],
+        }}
+
+
+def live_parameter(name: str, kind: int, low: float, high: float, initial: float, unit: int = 0) -> dict:
+    """saved_attribute_attributes for a live.* object: stored with the Live set, automatable."""
+    return {"valueof": {"parameter_longname": f"Segue {name}", "parameter_shortname": name,
+                        "parameter_type": kind, "parameter_mmin": low, "parameter_mmax": high,
+                        "parameter_initial_enable": 1, "parameter_initial": [initial], "parameter_unitstyle": unit}}
+
+
+def build() -> dict:
+    """The whole device."""
+    p = Patcher()
+    midi_in = p.obj("midiin", (20, 20, 40, 22), 1, 1)
+    midi_out = p.obj("midiout", (20, 60, 48, 22), 1, 0)
+    p.connect(midi_in, 0, midi_out)  # a MIDI effect passes what it gets
+
+    live = p.obj("js segue_live.js", (420, 560, 120, 22), 1, 2)
+    network = p.obj("node.script segue_osc.js @autostart 1 @watch 0", (420, 620, 260, 22), 1, 2)
+    p.connect(live, 0, network)
+    p.connect(network, 0, live)
+    status = p.add("textedit", (600, 560, 300, 40), 1, 4, presentation=(8, 150, 544, 20), readonly=1,
+                   text="not connected: start `segue serve`", varname="status")
+    p.connect(live, 1, status)
+
+    buttons = [("Pick A", "pick_a"), ("Pick B", "pick_b"), ("Continue", "run continue"),
+               ("Interpolate", "run interpolate"), ("Fuse", "run fuse"), ("Faders", "run faders"),
+               ("Generate", "run generate"), ("Write", "write_pending")]
+    for index, (label, command) in enumerate(buttons):
+        x = 20 + 110 * index
+        button = p.add("live.text", (x, 120, 60, 20), 1, 2, presentation=(8 + 68 * index, 8, 64, 18),
+                       text=label, texton=label, mode=0, parameter_enable=1,
+                       saved_attribute_attributes=live_parameter(label, 2, 0, 1, 0), varname=f"button {label}")
+        sel = p.obj("sel 1", (x, 150, 36, 22), 2, 2)
+        msg = p.message(command, (x, 180, 90, 22))
+        p.connect(button, 0, sel)
+        p.connect(sel, 0, msg)
+        p.connect(msg, 0, live)
+
+    numbers = [("bars", 1, 64, 4), ("variations", 1, 16, 1), ("steps", 2, 33, 5), ("iterations", 1, 8, 1)]
+    for index, (name, low, high, initial) in enumerate(numbers):
+        x = 20 + 110 * index
+        box = p.add("live.numbox", (x, 240, 44, 15), 1, 2, presentation=(8 + 60 * index, 40, 52, 15),
+                    parameter_enable=1, saved_attribute_attributes=live_parameter(name, 1, low, high, initial),
+                    varname=name)
+        prepend = p.obj(f"prepend param {name}", (x, 270, 120, 22))
+        p.connect(box, 0, prepend)
+        p.connect(prepend, 0, live)
+
+    dials = [("temperature", "param temperature", 0.0, 2.0, 1.0)] + [
+        (name, f"fader {name}", 0.0, 1.0, 0.5) for name in FADERS]
+    for index, (name, command, low, high, initial) in enumerate(dials):
+        x = 20 + 110 * index
+        dial = p.add("live.dial", (x, 320, 44, 48), 1, 2, presentation=(260 + 58 * index, 60, 44, 48),
+                     parameter_enable=1, saved_attribute_attributes=live_parameter(name, 0, low, high, initial),
+                     varname=name)
+        prepend = p.obj(f"prepend {command}", (x, 380, 130, 22))
+        p.connect(dial, 0, prepend)
+        p.connect(prepend, 0, live)
+
+    use = p.add("live.toggle", (600, 320, 15, 15), 1, 1, presentation=(260, 115, 15, 15), parameter_enable=1,
+                saved_attribute_attributes=live_parameter("use faders", 2, 0, 1, 0), varname="use faders")
+    use_prepend = p.obj("prepend param use_faders", (600, 350, 150, 22))
+    p.connect(use, 0, use_prepend)
+    p.connect(use_prepend, 0, live)
+
+    pad = p.add("pictslider", (20, 430, 80, 80), 2, 2, presentation=(8, 62, 80, 80), varname="style pad",
+                bottomvalue=0, topvalue=127, leftvalue=0, rightvalue=127)
+    for axis, name in enumerate(("style_x", "style_y")):
+        scale = p.obj("scale 0 127 0. 1.", (120 + 140 * axis, 450, 110, 22), 6, 1)
+        prepend = p.obj(f"prepend param {name}", (120 + 140 * axis, 480, 130, 22))
+        p.connect(pad, axis, scale)
+        p.connect(scale, 0, prepend)
+        p.connect(prepend, 0, live)
+
+    for index, which in enumerate(("a", "b")):  # a clip by its slot: track and slot as Live numbers them
+        x = 420 + 180 * index
+        track = p.add("live.numbox", (x, 430, 44, 15), 1, 2, presentation=(100 + 80 * index, 62, 36, 15),
+                      parameter_enable=1, saved_attribute_attributes=live_parameter(f"{which} track", 1, 1, 128, 1),
+                      varname=f"{which} track")
+        slot = p.add("live.numbox", (x + 50, 430, 44, 15), 1, 2, presentation=(140 + 80 * index, 62, 36, 15),
+                     parameter_enable=1, saved_attribute_attributes=live_parameter(f"{which} slot", 1, 1, 128, 1),
+                     varname=f"{which} slot")
+        pack = p.obj("pak 1 1", (x, 460, 60, 22), 2, 1)
+        prepend = p.obj(f"prepend slot_{which}", (x, 490, 100, 22))
+        p.connect(track, 0, pack, 0)
+        p.connect(slot, 0, pack, 1)
+        p.connect(pack, 0, prepend)
+        p.connect(prepend, 0, live)
+
+    host = p.add("textedit", (20, 560, 120, 20), 1, 4, presentation=(100, 90, 110, 18), text="127.0.0.1",
+                 varname="host", keymode=1, lines=1)
+    host_text = p.obj("route text", (20, 590, 70, 22), 2, 2)
+    host_prepend = p.obj("prepend host", (20, 620, 80, 22))
+    p.obj("pattr host @bindto host", (160, 560, 140, 22), 1, 3)  # restores the host field with the Live set
+    p.boxes[-1]["box"]["saved_object_attributes"] = {"parameter_enable": 1, "parameter_type": 3}
+    p.connect(host, 0, host_text)
+    p.connect(host_text, 0, host_prepend)
+    p.connect(host_prepend, 0, live)
+    port = p.add("live.numbox", (160, 600, 50, 15), 1, 2, presentation=(214, 90, 40, 15), parameter_enable=1,
+                 saved_attribute_attributes=live_parameter("port", 1, 1, 65535, 9000), varname="port")
+    port_prepend = p.obj("prepend port", (160, 630, 80, 22))
+    p.connect(port, 0, port_prepend)
+    p.connect(port_prepend, 0, live)
+    return p.to_json()
+
+
+def main() -> int:
+    """Write or check Segue.maxpat."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only verify that Segue.maxpat is up to date")
+    args = parser.parse_args()
+    text = json.dumps(build(), indent=1) + "\n"
+    target = HERE / "Segue.maxpat"
+    if args.check:
+        if not target.exists() or target.read_text() != text:
+            print(f"{target} is out of date: run python max_for_live/build_patcher.py", file=sys.stderr)
+            return 1
+        return 0
+    target.write_text(text)
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
