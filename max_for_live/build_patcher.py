@@ -1,13 +1,18 @@
-"""Writes Segue.maxpat, the device's patcher, from the layout below, so the patcher in git is
-reviewable as code and every patch cord is checked (``--check`` verifies the committed file).
+"""Writes Segue.maxpat, the device's patcher, from the layout below, and Segue.amxd, the same
+patcher in Live's device container (a MIDI effect), so the patcher in git is reviewable as code
+and every patch cord is checked (``--check`` verifies the committed files).
 
-    python max_for_live/build_patcher.py          # rewrite Segue.maxpat
-    python max_for_live/build_patcher.py --check  # exit 1 if Segue.maxpat is out of date
+    python max_for_live/build_patcher.py          # rewrite Segue.maxpat and Segue.amxd
+    python max_for_live/build_patcher.py --check  # exit 1 if either is out of date
+
+The .amxd container is Max's uncompressed device format: "ampf", version 4, the device type
+("mmmm" for a MIDI effect), an empty "meta" chunk, then "ptch" with the patcher JSON.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import struct
 import sys
 from pathlib import Path
 
@@ -164,20 +169,28 @@ def build() -> dict:
     return p.to_json()
 
 
+def device_container(patcher_json: bytes) -> bytes:
+    """The .amxd bytes of a MIDI-effect device holding ``patcher_json``."""
+    return (b"ampf" + struct.pack("<I", 4) + b"mmmm" + b"meta" + struct.pack("<I", 4) + bytes(4)
+            + b"ptch" + struct.pack("<I", len(patcher_json)) + patcher_json)
+
+
 def main() -> int:
-    """Write or check Segue.maxpat."""
+    """Write or check Segue.maxpat and Segue.amxd."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="only verify that Segue.maxpat is up to date")
+    parser.add_argument("--check", action="store_true", help="only verify that both files are up to date")
     args = parser.parse_args()
-    text = json.dumps(build(), indent=1) + "\n"
-    target = HERE / "Segue.maxpat"
+    text = (json.dumps(build(), indent=1) + "\n").encode("utf-8")
+    outputs = {HERE / "Segue.maxpat": text, HERE / "Segue.amxd": device_container(text)}
     if args.check:
-        if not target.exists() or target.read_text() != text:
-            print(f"{target} is out of date: run python max_for_live/build_patcher.py", file=sys.stderr)
+        stale = [path.name for path, data in outputs.items() if not path.exists() or path.read_bytes() != data]
+        if stale:
+            print(f"{', '.join(stale)} out of date: run python max_for_live/build_patcher.py", file=sys.stderr)
             return 1
         return 0
-    target.write_text(text)
-    print(f"wrote {target}")
+    for path, data in outputs.items():
+        path.write_bytes(data)
+        print(f"wrote {path}")
     return 0
 
 

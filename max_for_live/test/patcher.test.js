@@ -48,3 +48,13 @@ test("the scripts it loads exist, MIDI passes through, and the js object underst
     assert.equal(typeof device[selector], "function", `segue_live.js has no function ${selector}`);
   }
 });
+
+test("Segue.amxd is a MIDI-effect device container holding the same patcher", () => {
+  const data = fs.readFileSync(path.join(HERE, "Segue.amxd"));
+  assert.equal(data.toString("latin1", 0, 4), "ampf");
+  assert.equal(data.toString("latin1", 8, 12), "mmmm");
+  assert.equal(data.toString("latin1", 24, 28), "ptch");
+  const size = data.readUInt32LE(28);
+  assert.equal(size, data.length - 32);
+  assert.deepEqual(JSON.parse(data.subarray(32).toString("utf8")).patcher, patcher);
+});
