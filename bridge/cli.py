@@ -183,8 +183,57 @@ def cmd_generate(args: argparse.Namespace) -> int:
     import mido
 
     result = _engine(args).generate(variations=args.n, temperature=args.temperature, seed=args.seed,
-                                    genre=args.genre, velocity=args.velocity)
+                                    genre=_genre_argument(args.genre), velocity=args.velocity)
     return _write(args, result.clips, [], mido.bpm2tempo(args.bpm), (4, 4), result.warnings)
+
+
+def _genre_argument(text: str | None):
+    """--genre folk, or a blend: --genre folk=0.7,celtic=0.3."""
+    if text is None or "=" not in text:
+        return text
+    blend = {}
+    for part in text.split(","):
+        name, _, weight = part.partition("=")
+        try:
+            blend[name.strip()] = float(weight)
+        except ValueError:
+            raise CliError(f"--genre takes NAME or NAME=WEIGHT,NAME=WEIGHT, got {text!r}") from None
+    return blend
+
+
+def cmd_restyle(args: argparse.Namespace) -> int:
+    """Push a MIDI file toward a genre or a blend."""
+    from bridge.midifile import read_clip
+
+    source = read_clip(args.input, args.track)
+    result = _engine(args).restyle(source.clip, _genre_argument(args.genre), args.amount)
+    return _write(args, result.clips, [args.input], source.tempo, source.meter, result.warnings)
+
+
+def cmd_refine(args: argparse.Namespace) -> int:
+    """Compress to Create's recursion on a MIDI file: every step, one clip each."""
+    from bridge.midifile import read_clip
+
+    source = read_clip(args.input, args.track)
+    refined = _engine(args).refine(source.clip, args.max_iterations)
+    print(f"{'reached a fixed point' if refined.fixed_point else 'no fixed point'} after "
+          f"{len(refined.clips)} step{'s' * (len(refined.clips) != 1)}")
+    return _write(args, refined.clips, [args.input], source.tempo, source.meter, refined.warnings)
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    """Search for a 4-bar clip that meets an objective."""
+    import mido
+
+    target = args.target
+    if args.objective in ("first_pitch", "pitch_range"):
+        try:
+            target = int(target)
+        except (TypeError, ValueError):
+            raise CliError(f"{args.objective} needs --target, a whole number") from None
+    found = _engine(args).optimize(args.objective, target, args.budget, args.seed, _genre_argument(args.genre))
+    print(f"score {found.score:g}, target {'met' if found.met else 'not met'}, {found.evaluations} candidates")
+    return _write(args, [found.clip], [], mido.bpm2tempo(args.bpm), (4, 4), [])
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -340,11 +389,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = file_command("generate", "generate new 4-bar clips", cmd_generate, ())
     generate.add_argument("-n", type=int, default=1, help="how many clips")
-    generate.add_argument("--genre")
+    generate.add_argument("--genre", help="a genre, or a blend like folk=0.5,celtic=0.5")
     generate.add_argument("--temperature", type=float, default=1.0)
     generate.add_argument("--seed", type=int)
     generate.add_argument("--velocity", type=int, default=100)
     generate.add_argument("--bpm", type=float, default=120.0)
+
+    restyle = file_command("restyle", "push a MIDI file toward a genre or a blend", cmd_restyle, ("input",))
+    restyle.add_argument("--genre", required=True, help="a genre, or a blend like folk=0.7,celtic=0.3")
+    restyle.add_argument("--amount", type=float, default=1.0, help="how far, 0..2 (default 1)")
+
+    refine = file_command("refine", "decode-encode a MIDI file until it stops changing", cmd_refine, ("input",))
+    refine.add_argument("--max-iterations", type=int, default=8)
+
+    optimize = file_command("optimize", "search for a 4-bar clip that meets an objective", cmd_optimize, ())
+    optimize.add_argument("--objective", required=True,
+                          choices=("first_pitch", "longest_notes", "shortest_notes", "pitch_range", "in_scale"))
+    optimize.add_argument("--target", help="first_pitch: a MIDI pitch; pitch_range: semitones; in_scale: a key like 'D minor'")
+    optimize.add_argument("--budget", type=int, default=64, help="how many candidates to decode")
+    optimize.add_argument("--seed", type=int)
+    optimize.add_argument("--genre")
+    optimize.add_argument("--bpm", type=float, default=120.0)
 
     file_command("render", "draw a MIDI file as a piano roll (PNG)", cmd_render, ("input",))
 

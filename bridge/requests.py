@@ -57,6 +57,7 @@ def op_info(engine: Engine, payload: dict) -> dict:
     from bridge.osc.protocol import MAX_DATAGRAM_BYTES, MAX_REQUEST_BYTES, OPS
     from engine.clip import MAX_BEATS, MAX_NOTES
     from engine.ops import MAX_INTERPOLATION_STEPS, MAX_VARIATIONS
+    from engine.latent_tools import MAX_BUDGET, MAX_REFINE_ITERATIONS
     from engine.phrases import MAX_CONTINUATION_BARS, MAX_FUSION_ITERATIONS
 
     needs = {"fuse": "fusion", "continue": "continuation"}
@@ -64,7 +65,8 @@ def op_info(engine: Engine, payload: dict) -> dict:
     return {**engine.info(), "ops": ops, "limits": {
         "datagram_bytes": MAX_DATAGRAM_BYTES, "request_bytes": MAX_REQUEST_BYTES, "notes": MAX_NOTES,
         "beats": MAX_BEATS, "variations": MAX_VARIATIONS, "interpolation_steps": MAX_INTERPOLATION_STEPS,
-        "fusion_iterations": MAX_FUSION_ITERATIONS, "continuation_bars": MAX_CONTINUATION_BARS}}
+        "fusion_iterations": MAX_FUSION_ITERATIONS, "continuation_bars": MAX_CONTINUATION_BARS,
+        "refine_iterations": MAX_REFINE_ITERATIONS, "optimize_budget": MAX_BUDGET}}
 
 
 def op_encode(engine: Engine, payload: dict) -> dict:
@@ -115,8 +117,33 @@ def op_generate(engine: Engine, payload: dict) -> dict:
     """``generate {"variations"?, "temperature"?, "seed"?, "faders"?, "genre"?}`` -> ``{"clips"}``."""
     return _clips(engine.generate(
         variations=_int(payload, "variations", 1), temperature=_float(payload, "temperature", 1.0, 0.0, 2.0),
-        seed=_seed(payload), faders=_field(payload, "faders", (dict,), {}, "an object of fader names to 0..1"), genre=_field(payload, "genre", (str,), None),
+        seed=_seed(payload), faders=_field(payload, "faders", (dict,), {}, "an object of fader names to 0..1"), genre=_genre(payload, None),
         velocity=int(_float(payload, "velocity", 100, 1, 127))))
+
+
+def _genre(payload: dict, default: Any = ...) -> Any:
+    return _field(payload, "genre", (str, dict), default, "a genre name or an object of genre names to weights")
+
+
+def op_restyle(engine: Engine, payload: dict) -> dict:
+    """``restyle {"clip", "genre", "amount"?}`` -> ``{"clip"}``."""
+    result = engine.restyle(parse_clip(_field(payload, "clip", (dict,))), _genre(payload),
+                            _float(payload, "amount", 1.0, 0.0, 2.0))
+    return {"clip": result.clips[0].to_dict(), "warnings": result.warnings}
+
+
+def op_refine(engine: Engine, payload: dict) -> dict:
+    """``refine {"clip", "max_iterations"?}`` -> ``{"clips", "fixed_point"}``."""
+    refined = engine.refine(parse_clip(_field(payload, "clip", (dict,))), _int(payload, "max_iterations", 8))
+    return {"clips": [clip.to_dict() for clip in refined.clips], "fixed_point": refined.fixed_point,
+            "warnings": refined.warnings}
+
+
+def op_optimize(engine: Engine, payload: dict) -> dict:
+    """``optimize {"objective", "target"?, "budget"?, "seed"?, "genre"?}`` -> ``{"clip", "score", "met", "evaluations"}``."""
+    found = engine.optimize(_field(payload, "objective", (str,)), payload.get("target"), _int(payload, "budget", 64),
+                            _seed(payload), _genre(payload, None), int(_float(payload, "velocity", 100, 1, 127)))
+    return {"clip": found.clip.to_dict(), "score": found.score, "met": found.met, "evaluations": found.evaluations}
 
 
 def _optional_clip(payload: dict, name: str):
@@ -159,5 +186,6 @@ def op_live(engine: Engine, payload: dict) -> dict:
 
 HANDLERS: dict[str, OpHandler] = {
     "info": op_info, "encode": op_encode, "decode": op_decode, "interpolate": op_interpolate,
-    "faders": op_faders, "generate": op_generate, "fuse": op_fuse, "continue": op_continue, "live": op_live,
+    "faders": op_faders, "generate": op_generate, "fuse": op_fuse, "continue": op_continue, "restyle": op_restyle,
+    "refine": op_refine, "optimize": op_optimize, "live": op_live,
 }

@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import codec, grid, phrases
+from . import codec, grid, latent_tools, phrases
 from .bundle import Bundle, load_bundle
 from .clip import Clip, ClipError, LimitError
 from .latent import LatentModel
@@ -134,21 +134,38 @@ class Engine:
         return Result([grid.to_clip(self.model.decode(z), clip.length, prepared.shift, (prepared,))], warnings)
 
     def generate(self, variations: int = 1, temperature: float = 1.0, seed: int | None = None,
-                 faders: Mapping[str, float] | None = None, genre: str | None = None, velocity: int = 100) -> Result:
-        """New 4-bar clips sampled from the genre prior (a random genre each when none is given)."""
+                 faders: Mapping[str, float] | None = None, genre: str | Mapping[str, float] | None = None,
+                 velocity: int = 100) -> Result:
+        """New 4-bar clips sampled from the genre prior: one genre, a {genre: weight} blend of
+        the priors, or a random genre per variation when none is given."""
         if not 1 <= variations <= MAX_VARIATIONS:
             raise LimitError(f"variations must be 1..{MAX_VARIATIONS}, got {variations}")
-        if genre is not None and genre not in self.genres_by_name:
-            raise ClipError(f"unknown genre {genre!r}; this bundle has {sorted(self.genres_by_name)}")
         rng = np.random.default_rng(seed)
-        genres = self.bundle.genres
-        chosen = [self.genres_by_name[genre]] * variations if genre else [genres[i] for i in rng.integers(0, len(genres), variations)]
+        if genre is None:
+            genres = self.bundle.genres
+            chosen = [genres[i] for i in rng.integers(0, len(genres), variations)]
+            means, stds = np.stack([g.mean for g in chosen]), np.stack([g.std for g in chosen])
+        else:
+            means, stds = latent_tools.blend(self, latent_tools.genre_weights(self, genre))
         noise = rng.standard_normal((variations, self.bundle.latent_size)).astype(np.float32)
-        z = np.stack([g.mean for g in chosen]) + temperature * np.stack([g.std for g in chosen]) * noise
-        z = self.set_faders(z, faders or {})
+        z = self.set_faders((means + temperature * stds * noise).astype(np.float32), faders or {})
         tokens = self.model.decode(z)
         length = codec.WINDOW_STEPS / codec.STEPS_PER_BEAT
         return Result(grid.to_clips(tokens, length, [0] * variations, [()] * variations, velocity))
+
+    def restyle(self, clip: Clip, genre: str | Mapping[str, float], amount: float = 1.0) -> Result:
+        """The clip pushed toward a genre or blend (see :func:`engine.latent_tools.restyle`)."""
+        restyled = latent_tools.restyle(self, clip, genre, amount)
+        return Result([restyled.clip], restyled.warnings)
+
+    def refine(self, clip: Clip, max_iterations: int = 8) -> latent_tools.Refined:
+        """Decode-encode recursion to a fixed point (see :func:`engine.latent_tools.refine`)."""
+        return latent_tools.refine(self, clip, max_iterations)
+
+    def optimize(self, objective: str, target=None, budget: int = 64, seed: int | None = None,
+                 genre: str | Mapping[str, float] | None = None, velocity: int = 100) -> latent_tools.Optimized:
+        """The best clip a latent search finds for an objective (see :func:`engine.latent_tools.optimize`)."""
+        return latent_tools.optimize(self, objective, target, budget, seed, genre, velocity)
 
     def fuse(self, left: Clip, right: Clip, style: Sequence[float] = phrases.DEFAULT_STYLE, iterations: int = 1,
              similarity: float | None = None, keep_iterations: bool = False) -> phrases.Fusion:

@@ -75,6 +75,22 @@ def test_live_op_learn_and_clip_b_without_midi_say_why(tiny_pair_bundle):
         process.wait(timeout=10)
 
 
+def test_restyle_refine_and_optimize(client):
+    restyled = client.result("restyle", 20, {"clip": CLIP, "genre": {"folk": 1, "chorale": 1}, "amount": 0.5})
+    assert restyled["clip"]["length"] == 16
+    refined = client.result("refine", 21, {"clip": CLIP, "max_iterations": 3})
+    assert 1 <= len(refined["clips"]) <= 3 and isinstance(refined["fixed_point"], bool)
+    found = client.result("optimize", 22, {"objective": "pitch_range", "target": 12, "budget": 16, "seed": 2})
+    assert found["evaluations"] == 16 and set(found) >= {"clip", "score", "met"}
+    for request_id, op, payload, code, message in (
+            (23, "optimize", {"objective": "first_pitch"}, "bad_request", "target MIDI pitch"),
+            (24, "optimize", {"objective": "longest_notes", "budget": 5000}, "too_large", "budget must be"),
+            (25, "restyle", {"clip": CLIP, "genre": 3}, "bad_request", "genre must be a genre name"),
+            (26, "refine", {"clip": CLIP, "max_iterations": 99}, "too_large", "max_iterations")):
+        address, args = client.request(op, request_id, payload)
+        assert address == "/segue/error" and args[1] == code and message in args[2], args
+
+
 def test_encode_decode_round_trip(client):
     z = client.result("encode", 2, {"clip": CLIP})["z"]
     clip = client.result("decode", 3, {"z": z, "seed": 1})["clip"]

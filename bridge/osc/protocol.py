@@ -17,7 +17,8 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket
 
 PREFIX = "/segue/"
-OPS = ("info", "encode", "decode", "interpolate", "faders", "generate", "fuse", "continue", "live")
+OPS = ("info", "encode", "decode", "interpolate", "faders", "generate", "fuse", "continue", "restyle", "refine",
+       "optimize", "live")
 MAX_DATAGRAM_BYTES = 65_000
 MAX_REQUEST_BYTES = 60_000
 

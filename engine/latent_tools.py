@@ -1,0 +1,157 @@
+"""Compress to Create's latent tools, on clips: genre blends, restyling by attribute-vector
+arithmetic, recursion to a fixed point, and objective search.
+
+A genre's vector is the mean latent of its training windows (the bundle's ex-post genre
+prior); moving a latent by the difference of two genre vectors moves its style and keeps the
+rest of what the latent encodes (Compress to Create §V.iii).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+import numpy as np
+
+from . import codec, grid, objectives
+from .clip import Clip, ClipError, LimitError
+
+if TYPE_CHECKING:
+    from .ops import Engine
+
+MAX_REFINE_ITERATIONS = 32
+MAX_BUDGET = 1024
+ROUNDS = 4  # optimize: a random start, then rounds of search around the best candidates
+ELITE = 4
+
+
+def genre_weights(engine: "Engine", genre: str | Mapping[str, float]) -> dict[str, float]:
+    """A genre name or a {name: weight} blend as normalised weights; a ClipError for anything else."""
+    if isinstance(genre, str):
+        genre = {genre: 1.0}
+    if not isinstance(genre, Mapping) or not genre:
+        raise ClipError("genre must be a genre name or an object of genre names to weights")
+    for name, weight in genre.items():
+        if name not in engine.genres_by_name:
+            raise ClipError(f"unknown genre {name!r}; this bundle has {sorted(engine.genres_by_name)}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            raise ClipError(f"genre weight for {name!r} must be a number >= 0, got {weight!r}")
+    total = float(sum(genre.values()))
+    if total <= 0:
+        raise ClipError("genre weights must not all be 0")
+    return {name: float(weight) / total for name, weight in genre.items()}
+
+
+def blend(engine: "Engine", weights: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and spread of a weighted blend of the genre priors."""
+    mean = sum(w * engine.genres_by_name[n].mean for n, w in weights.items())
+    std = sum(w * engine.genres_by_name[n].std for n, w in weights.items())
+    return np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32)
+
+
+def likeliest_genre_means(engine: "Engine", z: np.ndarray) -> np.ndarray:
+    """Per latent row, the vector of the genre whose prior makes it likeliest."""
+    genres = engine.bundle.genres
+    log_likelihood = np.stack([-0.5 * (((z - g.mean) / g.std) ** 2).sum(-1) - np.log(g.std).sum() for g in genres])
+    return np.stack([g.mean for g in genres])[log_likelihood.argmax(0)]
+
+
+@dataclass
+class Restyled:
+    """A restyled clip and the warnings for the musician."""
+
+    clip: Clip
+    warnings: list[str]
+
+
+def restyle(engine: "Engine", clip: Clip, genre: str | Mapping[str, float], amount: float = 1.0) -> Restyled:
+    """The clip moved toward a genre (or blend) by ``amount`` (0..2) of the difference between
+    the target's vector and that of the genre the clip sounds most like."""
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not 0 <= amount <= 2:
+        raise ClipError(f"amount must be a number in 0..2, got {amount!r}")
+    target, _ = blend(engine, genre_weights(engine, genre))
+    warnings: list[str] = []
+    prepared = grid.prepare(clip, warnings)
+    z = engine.model.encode(prepared.tokens)[0]
+    moved = z + float(amount) * (target - likeliest_genre_means(engine, z))
+    tokens = engine.model.decode(moved)
+    return Restyled(grid.to_clip(tokens, clip.length, prepared.shift, (prepared,)), warnings)
+
+
+@dataclass
+class Refined:
+    """Each step of a recursion, and whether it reached a fixed point."""
+
+    clips: list[Clip]
+    fixed_point: bool
+    warnings: list[str]
+
+
+def refine(engine: "Engine", clip: Clip, max_iterations: int = 8) -> Refined:
+    """Compress to Create's recursion: decode, encode the result, decode again, until the
+    output stops changing (a fixed point) or ``max_iterations`` steps."""
+    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) or \
+            not 1 <= max_iterations <= MAX_REFINE_ITERATIONS:
+        raise LimitError(f"max_iterations must be 1..{MAX_REFINE_ITERATIONS}, got {max_iterations!r}")
+    warnings: list[str] = []
+    prepared = grid.prepare(clip, warnings)
+    tokens, steps = prepared.tokens, []
+    fixed = False
+    for _ in range(max_iterations):
+        new = engine.model.decode(engine.model.encode(tokens)[0])
+        steps.append(new)
+        if np.array_equal(codec.normalise_tokens(new), codec.normalise_tokens(tokens)):
+            fixed = True
+            break
+        tokens = new
+    rows = np.stack([s.reshape(-1) for s in steps])
+    clips = grid.to_clips(rows, clip.length, [prepared.shift] * len(rows), [(prepared,)] * len(rows))
+    return Refined(clips, fixed, warnings)
+
+
+@dataclass
+class Optimized:
+    """The best clip a search found, its score, whether it meets the target, and the cost."""
+
+    clip: Clip
+    score: float
+    met: bool
+    evaluations: int
+
+
+def optimize(engine: "Engine", objective: str, target=None, budget: int = 64, seed: int | None = None,
+             genre: str | Mapping[str, float] | None = None, velocity: int = 100) -> Optimized:
+    """Search the latent space for the 4-bar clip that scores best on ``objective``: a quarter
+    of the budget sampled from the prior, the rest in rounds of Gaussian steps around the best
+    candidates so far (a simple evolution strategy), each round decoded in one batch."""
+    score = objectives.objective(objective, target)
+    if isinstance(budget, bool) or not isinstance(budget, int) or not 4 <= budget <= MAX_BUDGET:
+        raise LimitError(f"budget must be 4..{MAX_BUDGET}, got {budget!r}")
+    rng = np.random.default_rng(seed)
+    size = engine.bundle.latent_size
+    if genre is None:
+        names = [g.name for g in engine.bundle.genres]
+        picks = rng.integers(0, len(names), budget)
+        means = np.stack([engine.genres_by_name[names[i]].mean for i in picks])
+        stds = np.stack([engine.genres_by_name[names[i]].std for i in picks])
+    else:
+        mean, std = blend(engine, genre_weights(engine, genre))
+        means, stds = np.broadcast_to(mean, (budget, size)), np.broadcast_to(std, (budget, size))
+    first = budget // ROUNDS + budget % ROUNDS
+    z = (means[:first] + stds[:first] * rng.standard_normal((first, size))).astype(np.float32)
+    tokens = engine.model.decode(z)
+    scores, met = score(tokens)
+    spent, step = first, 0.5
+    while spent < budget:
+        count = min(budget // ROUNDS, budget - spent)
+        elite = np.argsort(-scores)[:ELITE]
+        parents = z[elite[rng.integers(0, len(elite), count)]]
+        children = (parents + step * stds[spent:spent + count] * rng.standard_normal((count, size))).astype(np.float32)
+        child_tokens = engine.model.decode(children)
+        child_scores, child_met = score(child_tokens)
+        z, tokens = np.concatenate([z, children]), np.concatenate([tokens, child_tokens])
+        scores, met = np.concatenate([scores, child_scores]), np.concatenate([met, child_met])
+        spent += count
+        step *= 0.7
+    best = int(np.argmax(scores))
+    clip = grid.to_clip(tokens[best], codec.WINDOW_STEPS / codec.STEPS_PER_BEAT, velocity=velocity)
+    return Optimized(clip, float(scores[best]), bool(met[best]), spent)
