@@ -43,7 +43,7 @@ class LatentModel:
         options = session_options(threads)
         self._sessions = {}
         try:
-            for role in ("encoder", "decoder", "fusion", "continuation"):
+            for role in ("encoder", "decoder", "fusion", "continuation", "genre_fusion"):
                 if role in bundle.manifest["files"]:
                     self._sessions[role] = ort.InferenceSession(str(bundle.file(role)), options,
                                                                 providers=["CPUExecutionProvider"])
@@ -68,7 +68,7 @@ class LatentModel:
         return self._decoder.run(None, {"z": z})[0]
 
     def has(self, role: str) -> bool:
-        """Whether the bundle ships the model with this role (``fusion``, ``continuation``)."""
+        """Whether the bundle ships the model with this role (``fusion``, ``continuation``, ``genre_fusion``)."""
         return role in self._sessions
 
     def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
@@ -87,6 +87,10 @@ class LatentModel:
         log_weights, means, log_std = self._sessions["continuation"].run(
             None, {"left": np.asarray(left, dtype=np.float32).reshape(-1, self.latent_size)})
         return log_weights, means, log_std
+
+    def fused_genres(self, noise: np.ndarray) -> np.ndarray:
+        """FusionGAN's fused-domain latents G_F(noise) for noise (B, noise_size)."""
+        return self._sessions["genre_fusion"].run(None, {"noise": np.asarray(noise, dtype=np.float32)})[0]
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Greedy token windows for latents (temperature lives in latent space, in engine.ops)."""

@@ -48,6 +48,25 @@ def blend(engine: "Engine", weights: Mapping[str, float]) -> tuple[np.ndarray, n
     return np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32)
 
 
+def sample_genres(engine: "Engine", weights: Mapping[str, float], count: int, temperature: float,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Latents for a genre or blend. A blend of exactly the two genres the bundle's FusionGAN
+    generator fuses goes through it: G_F's samples at equal weights, moved toward the heavier
+    genre's prior samples as the weights part. Any other blend mixes the genre priors."""
+    size = engine.bundle.latent_size
+    fused = engine.bundle.manifest.get("genre_fusion", {}).get("genres", [])
+    if engine.model.has("genre_fusion") and len(weights) == 2 and set(weights) == set(fused) and min(weights.values()) > 0:
+        noise = rng.standard_normal((count, engine.bundle.manifest["genre_fusion"]["noise_size"])).astype(np.float32)
+        z_fused = engine.model.fused_genres(temperature * noise)
+        heavier = max(weights, key=lambda name: (weights[name], name == fused[0]))
+        mean, std = blend(engine, {heavier: 1.0})
+        z_pure = mean + temperature * std * rng.standard_normal((count, size)).astype(np.float32)
+        toward = 2 * weights[heavier] - 1  # 0 at equal weights, 1 for one genre alone
+        return ((1 - toward) * z_fused + toward * z_pure).astype(np.float32)
+    mean, std = blend(engine, weights)
+    return (mean + temperature * std * rng.standard_normal((count, size))).astype(np.float32)
+
+
 def likeliest_genre_means(engine: "Engine", z: np.ndarray) -> np.ndarray:
     """Per latent row, the vector of the genre whose prior makes it likeliest."""
     genres = engine.bundle.genres

@@ -136,8 +136,8 @@ class Engine:
     def generate(self, variations: int = 1, temperature: float = 1.0, seed: int | None = None,
                  faders: Mapping[str, float] | None = None, genre: str | Mapping[str, float] | None = None,
                  velocity: int = 100) -> Result:
-        """New 4-bar clips sampled from the genre prior: one genre, a {genre: weight} blend of
-        the priors, or a random genre per variation when none is given."""
+        """New 4-bar clips sampled from the genre prior: one genre, a {genre: weight} blend (see
+        :func:`engine.latent_tools.sample_genres`), or a random genre per variation when none is given."""
         if not 1 <= variations <= MAX_VARIATIONS:
             raise LimitError(f"variations must be 1..{MAX_VARIATIONS}, got {variations}")
         rng = np.random.default_rng(seed)
@@ -145,10 +145,11 @@ class Engine:
             genres = self.bundle.genres
             chosen = [genres[i] for i in rng.integers(0, len(genres), variations)]
             means, stds = np.stack([g.mean for g in chosen]), np.stack([g.std for g in chosen])
+            noise = rng.standard_normal((variations, self.bundle.latent_size)).astype(np.float32)
+            z = (means + temperature * stds * noise).astype(np.float32)
         else:
-            means, stds = latent_tools.blend(self, latent_tools.genre_weights(self, genre))
-        noise = rng.standard_normal((variations, self.bundle.latent_size)).astype(np.float32)
-        z = self.set_faders((means + temperature * stds * noise).astype(np.float32), faders or {})
+            z = latent_tools.sample_genres(self, latent_tools.genre_weights(self, genre), variations, temperature, rng)
+        z = self.set_faders(z, faders or {})
         tokens = self.model.decode(z)
         length = codec.WINDOW_STEPS / codec.STEPS_PER_BEAT
         return Result(grid.to_clips(tokens, length, [0] * variations, [()] * variations, velocity))

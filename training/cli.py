@@ -125,6 +125,25 @@ def _continuation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _genre_fusion(args: argparse.Namespace) -> int:
+    from training.config import GenreFusionConfig
+    from training.corpus import build_corpus
+    from training.genre_fusion_runs import train_genre_fusion
+
+    config = GenreFusionConfig(steps=args.steps, genres=tuple(args.genres))
+    train_genre_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
+    return 0
+
+
+def _export_genre_fusion(args: argparse.Namespace) -> int:
+    from training.genre_fusion_runs import export_genre_fusion
+
+    manifest = export_genre_fusion(args.bundle, args.checkpoint)
+    print(f"added genre fusion {manifest['genre_fusion']['genres']} to {args.bundle}: parity "
+          f"{manifest['parity']['genre_fusion_max_abs_error']:.2e}")
+    return 0
+
+
 def _export_pairs(args: argparse.Namespace) -> int:
     from training.export_pairs import export_pairs
 
@@ -234,6 +253,19 @@ def build_parser() -> argparse.ArgumentParser:
     export_pairs.add_argument("--fusion", type=Path, default=Path("runs/fusion/last.pt"))
     export_pairs.add_argument("--continuation", type=Path, default=Path("runs/continuation/best.pt"))
     export_pairs.set_defaults(func=_export_pairs)
+
+    from training.config import GenreFusionConfig
+    from training.corpus import GENRES
+
+    genre_fusion = pair_command("genre-fusion", "train FusionGAN's fused-genre generator in a bundle's latent space",
+                                _genre_fusion, GenreFusionConfig().steps, Path("runs/genre-fusion"))
+    genre_fusion.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    genre_fusion.add_argument("--genres", nargs=2, choices=GENRES, default=list(GenreFusionConfig().genres),
+                              metavar=("A", "B"), help="the two genres to fuse (default folk celtic)")
+    export_genre = commands.add_parser("export-genre-fusion", help="add the fused-genre generator to a bundle")
+    export_genre.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    export_genre.add_argument("--checkpoint", type=Path, default=Path("runs/genre-fusion/last.pt"))
+    export_genre.set_defaults(func=_export_genre_fusion)
     return parser
 
 

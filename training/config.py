@@ -113,3 +113,28 @@ class RealityConfig(Settings):
     eval_every: int = 250
     seed: int = 0
 
+
+
+@dataclass(frozen=True)
+class GenreFusionConfig(Settings):
+    """FusionGAN in the VAE's latent space: G_F against Wasserstein critics D_A, D_B, D_F."""
+
+    genres: tuple[str, str] = ("folk", "celtic")
+    steps: int = 2000  # generator updates
+    critic_steps: int = 5  # critic updates per generator update (WGAN-GP's usual 5)
+    batch_size: int = 256
+    learning_rate: float = 1e-4
+    noise_size: int = 64
+    hidden: int = 256
+    layers: int = 4
+    gradient_penalty: float = 10.0  # keeps the critics 1-Lipschitz, as the Wasserstein duality needs
+    balance_weight: float = 1.0  # weight of the balance terms, Eq. 9 (D_F) and Eq. 13 (D_A, D_B)
+    dual_learning_rate: float = 1e-5  # G_A and G_B (Eq. 14) move slowly: they start as the genres' fitted priors
+    transpositions: int = 2
+    eval_every: int = 250
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GenreFusionConfig":
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{**data, "genres": tuple(data["genres"])})

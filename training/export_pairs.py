@@ -2,9 +2,11 @@
 to an exported bundle as ONNX (float16-stored weights), check parity, update the manifest."""
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -18,21 +20,21 @@ from training.pair_models import STYLE_SIZE, ContinuationDensity, FusionGenerato
 from training.pair_runs import continuation_density, encoder_sha256, fusion_generator, load_run
 
 
-def _export(module: nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str], path: Path) -> None:
+def export_graph(module: nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str], path: Path) -> None:
     torch.onnx.export(module.eval(), tuple(inputs.values()), path, input_names=list(inputs), output_names=outputs,
                       opset_version=OPSET, dynamo=False, do_constant_folding=False,
                       dynamic_axes={name: {0: "batch"} for name in [*inputs, *outputs]})
     store_half(path, set(module.state_dict()))
 
 
-def _check(expected: tuple[torch.Tensor, ...], got: tuple[np.ndarray, ...], what: str) -> float:
+def check_parity(expected: tuple[torch.Tensor, ...], got: tuple[np.ndarray, ...], what: str) -> float:
     error = max(float(np.abs(e.numpy() - g).max()) for e, g in zip(expected, got))
     if error > 1e-4:
         raise ParityError(f"ONNX parity failed for {what}: max abs error {error:.2e}")
     return error
 
 
-def _require_same_space(checkpoint: Path, bundle_dir: Path) -> None:
+def require_same_space(checkpoint: Path, bundle_dir: Path) -> None:
     _, settings = load_run(checkpoint)
     if settings.get("encoder_sha256") != encoder_sha256(bundle_dir):
         raise SystemExit(f"{checkpoint} was trained in another latent space than {bundle_dir}'s encoder; retrain it")
@@ -41,22 +43,42 @@ def _require_same_space(checkpoint: Path, bundle_dir: Path) -> None:
 def export_pairs(bundle_dir: Path, fusion: Path, continuation: Path) -> dict:
     """Add fusion.onnx and continuation.onnx to the bundle (via a staging copy)."""
     for checkpoint in (fusion, continuation):
-        _require_same_space(checkpoint, bundle_dir)
+        require_same_space(checkpoint, bundle_dir)
     bundle = load_bundle(bundle_dir)
     size = bundle.latent_size
     generator, density = fusion_generator(fusion, size), continuation_density(continuation, size)
     for model in (generator, density):
         round_to_half(model)
+    with staged_bundle(bundle_dir) as staging:
+        return _add_pair_models(staging, generator, density, fusion, continuation)
+
+
+@contextlib.contextmanager
+def staged_bundle(bundle_dir: Path) -> Iterator[Path]:
+    """A copy of the bundle to change; it replaces the bundle only if the block succeeds, so a
+    failed export or parity check never touches the shipped files."""
     staging = bundle_dir.with_name(bundle_dir.name + ".staging")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(bundle_dir, staging)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(bundle_dir)
+    staging.rename(bundle_dir)
+
+
+def _add_pair_models(staging: Path, generator: FusionGenerator, density: ContinuationDensity, fusion: Path,
+                     continuation: Path) -> dict:
+    size = load_bundle(staging).latent_size
     rng = torch.Generator().manual_seed(0)
     feed = {"left": torch.randn(64, size, generator=rng), "right": torch.randn(64, size, generator=rng),
             "style": torch.rand(64, STYLE_SIZE, generator=rng), "similarity": torch.rand(64, 1, generator=rng) * 3 + 0.1}
     if not generator.conditioned:
         feed.pop("similarity")
-    _export(generator, feed, ["fused_left", "fused_right"], staging / "fusion.onnx")
-    _export(density, {"left": feed["left"]}, ["log_weights", "means", "log_std"], staging / "continuation.onnx")
+    export_graph(generator, feed, ["fused_left", "fused_right"], staging / "fusion.onnx")
+    export_graph(density, {"left": feed["left"]}, ["log_weights", "means", "log_std"], staging / "continuation.onnx")
     manifest = json.loads((staging / "manifest.json").read_text())
     _, fusion_settings = load_run(fusion)
     _, continuation_settings = load_run(continuation)
@@ -71,14 +93,12 @@ def export_pairs(bundle_dir: Path, fusion: Path, continuation: Path) -> dict:
         expected_fusion = generator(*feed.values())
         expected_continuation = density(feed["left"])
     manifest["parity"] = {**(manifest.get("parity") or {}),
-                          "fusion_max_abs_error": _check(expected_fusion, latent.fuse(
+                          "fusion_max_abs_error": check_parity(expected_fusion, latent.fuse(
                               *(feed[k].numpy() for k in ("left", "right", "style")),
                               feed.get("similarity", torch.ones(64, 1)).numpy()), "fusion"),
-                          "continuation_max_abs_error": _check(expected_continuation, latent.continuation(
+                          "continuation_max_abs_error": check_parity(expected_continuation, latent.continuation(
                               feed["left"].numpy()), "continuation")}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    shutil.rmtree(bundle_dir)
-    staging.rename(bundle_dir)
     return manifest
 
 

@@ -1,0 +1,74 @@
+"""FusionGAN in latent space on the tiny bundle: training resumes, the losses are the paper's,
+export adds genre_fusion.onnx with parity, and generate blends through it."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from engine import Engine
+from training.config import GenreFusionConfig
+
+CONFIG = GenreFusionConfig(steps=4, critic_steps=2, batch_size=16, hidden=32, layers=3, eval_every=2, transpositions=1)
+
+
+@pytest.fixture(scope="module")
+def fused_bundle(tmp_path_factory, tiny_bundle, tiny_corpus):
+    from training.genre_fusion_runs import export_genre_fusion, train_genre_fusion
+
+    root = tmp_path_factory.mktemp("genre-fusion")
+    bundle = root / "tiny-fused"
+    shutil.copytree(tiny_bundle, bundle)
+    train_genre_fusion(CONFIG, tiny_corpus, bundle, root / "run", max_minutes=0)
+    assert torch.load(root / "run" / "last.pt", weights_only=False)["step"] == 1
+    train_genre_fusion(CONFIG, tiny_corpus, bundle, root / "run")
+    export_genre_fusion(bundle, root / "run" / "last.pt")
+    return bundle, root
+
+
+def test_training_resumes_and_logs_where_the_fused_samples_sit(fused_bundle):
+    _, root = fused_bundle
+    rows = [json.loads(line) for line in (root / "run" / "log.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == 4 and 0 <= rows[-1]["position"] <= 1 and "critics" in rows[-1]
+
+
+def test_export_adds_the_generator_with_parity(fused_bundle):
+    bundle, _ = fused_bundle
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["genre_fusion"]["genres"] == ["folk", "celtic"]
+    assert manifest["parity"]["genre_fusion_max_abs_error"] <= 1e-4
+    assert Engine(bundle).model.has("genre_fusion")
+
+
+def test_generate_blends_the_two_fused_genres_through_the_generator(fused_bundle):
+    bundle, _ = fused_bundle
+    engine = Engine(bundle)
+    even = engine.generate(variations=3, seed=5, genre={"folk": 1, "celtic": 1})
+    assert len(even.clips) == 3
+    rng = np.random.default_rng(5)
+    noise = rng.standard_normal((3, CONFIG.noise_size)).astype(np.float32)
+    from engine import grid
+    expected = grid.to_clips(engine.model.decode(engine.model.fused_genres(noise)), 16.0, [0] * 3, [()] * 3, 100)
+    assert even.clips == expected
+    assert engine.generate(variations=3, seed=5, genre={"celtic": 2, "folk": 2}).clips == even.clips
+    leaning = engine.generate(variations=3, seed=5, genre={"folk": 3, "celtic": 1})
+    assert len(leaning.clips) == 3 and leaning.clips != even.clips
+
+
+def test_the_critic_loss_has_the_balance_terms(tiny_bundle):
+    from training.genre_fusion import GenreFusionTraining
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(1, 1, (64, 8)).astype(np.float32), rng.normal(-1, 1, (64, 8)).astype(np.float32)
+    prior = (np.zeros(8, np.float32), np.ones(8, np.float32))
+    run = GenreFusionTraining(CONFIG, a, b, prior, prior, tiny_bundle.parent / "unused-run")
+    balanced = run.critic_loss().item()
+    heavier = GenreFusionTraining(GenreFusionConfig(**{**CONFIG.to_dict(), "balance_weight": 100.0, "genres": ("folk", "celtic")}),
+                                  a, b, prior, prior, tiny_bundle.parent / "unused-run-2")
+    heavier.critics.load_state_dict(run.critics.state_dict())
+    heavier.g_f.load_state_dict(run.g_f.state_dict())
+    heavier.rng.manual_seed(0)
+    run.rng.manual_seed(0)
+    assert heavier.critic_loss().item() > run.critic_loss().item()
+    assert np.isfinite(balanced)

@@ -1,0 +1,167 @@
+"""FusionGAN (paper §III) moved into the VAE's latent space: a fused-domain generator G_F
+maps noise to latents between two genres, judged by Wasserstein critics D_A, D_B and D_F
+with the paper's balance terms. Latents replace token sequences, so the critics are MLPs,
+the generators need no policy gradient, and a gradient penalty keeps the critics Lipschitz.
+
+- D_F maximises Eq. 8 (A, B and their generators are its positives, G_F its negative) less
+  the balance term of Eq. 9;
+- D_A maximises Eq. 11 (A positive; B, G_A, G_B and G_F negative) less Eq. 13, which asks
+  D_A(X_A) >= D_A(G_F) >= D_A(X_B) (Eq. 12) to stay close; D_B likewise;
+- G_F is fed back by all three critics (Eq. 2 / Eq. 4);
+- G_A and G_B start as the genres' fitted priors and follow Eq. 14 at a small learning rate.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from training.config import GenreFusionConfig
+from training.loop import ResumableRun
+from training.pair_models import mlp
+
+
+class GaussianGenerator(nn.Module):
+    """G_A / G_B: noise -> mean + std * noise, a genre's prior with trainable parameters."""
+
+    def __init__(self, mean: np.ndarray, std: np.ndarray) -> None:
+        super().__init__()
+        self.mean = nn.Parameter(torch.as_tensor(mean, dtype=torch.float32).clone())
+        self.log_std = nn.Parameter(torch.log(torch.as_tensor(std, dtype=torch.float32)).clone())
+
+    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+        return self.mean + torch.exp(self.log_std) * noise
+
+
+class FusedGenerator(nn.Module):
+    """G_F: noise (B, noise_size) -> latents (B, latent), starting near the genres' midpoint."""
+
+    def __init__(self, noise_size: int, latent_size: int, hidden: int, layers: int, centre: np.ndarray) -> None:
+        super().__init__()
+        self.net = mlp(noise_size, hidden, latent_size, layers)
+        with torch.no_grad():
+            self.net[-1].bias.copy_(torch.as_tensor(centre, dtype=torch.float32))
+
+    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+        return self.net(noise)
+
+
+def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """WGAN-GP: (|grad D| - 1)^2 on points between real and generated latents."""
+    count = min(len(real), len(fake))
+    mix = torch.rand(count, 1, generator=generator)
+    points = (mix * real[:count] + (1 - mix) * fake[:count]).requires_grad_(True)
+    grad, = torch.autograd.grad(critic(points).sum(), points, create_graph=True)
+    return ((grad.norm(dim=1) - 1) ** 2).mean()
+
+
+def _critic(latent_size: int, config: GenreFusionConfig) -> nn.Module:
+    return nn.Sequential(mlp(latent_size, config.hidden, 1, config.layers), nn.Flatten(0))
+
+
+class GenreFusionTraining(ResumableRun):
+    """Trains G_F (and nudges G_A, G_B) against D_A, D_B, D_F on two genres' latents."""
+
+    description = "genre fusion"
+
+    def __init__(self, config: GenreFusionConfig, latents_a: np.ndarray, latents_b: np.ndarray,
+                 prior_a: tuple[np.ndarray, np.ndarray], prior_b: tuple[np.ndarray, np.ndarray],
+                 run_dir: Path, space: str = "") -> None:
+        super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "encoder_sha256": space})
+        torch.manual_seed(config.seed)
+        self.config = config
+        self.data = {"a": torch.as_tensor(latents_a, dtype=torch.float32),
+                     "b": torch.as_tensor(latents_b, dtype=torch.float32)}
+        size = latents_a.shape[1]
+        self.g_a, self.g_b = GaussianGenerator(*prior_a), GaussianGenerator(*prior_b)
+        self.g_f = FusedGenerator(config.noise_size, size, config.hidden, config.layers, (prior_a[0] + prior_b[0]) / 2)
+        self.critics = nn.ModuleDict({name: _critic(size, config) for name in ("a", "b", "f")})
+        betas = (0.5, 0.9)
+        self.optimizer_g = torch.optim.Adam(self.g_f.parameters(), config.learning_rate, betas=betas)
+        self.optimizer_dual = torch.optim.Adam([*self.g_a.parameters(), *self.g_b.parameters()],
+                                               config.dual_learning_rate, betas=betas)
+        self.optimizer_d = torch.optim.Adam(self.critics.parameters(), config.learning_rate, betas=betas)
+        self.rng = torch.Generator().manual_seed(config.seed)
+        self.latent_size = size
+
+    def _real(self, name: str) -> torch.Tensor:
+        data = self.data[name]
+        return data[torch.randint(0, len(data), (self.config.batch_size,), generator=self.rng)]
+
+    def _noise(self, size: int) -> torch.Tensor:
+        return torch.randn(self.config.batch_size, size, generator=self.rng)
+
+    def _generated(self) -> dict[str, torch.Tensor]:
+        return {"a": self.g_a(self._noise(self.latent_size)), "b": self.g_b(self._noise(self.latent_size)),
+                "f": self.g_f(self._noise(self.config.noise_size))}
+
+    def critic_loss(self) -> torch.Tensor:
+        """Negative of what the critics maximise (Eq. 8 and 11 less Eq. 9 and 13), plus gradient penalties."""
+        d, weight = self.critics, self.config.balance_weight
+        x_a, x_b = self._real("a"), self._real("b")
+        with torch.no_grad():
+            g = self._generated()
+        f_pos = [d["f"](x).mean() for x in (x_a, x_b, g["a"], g["b"])]
+        loss_f = -(torch.stack(f_pos).mean() - d["f"](g["f"]).mean()) + weight * (
+            (f_pos[2] - f_pos[3]).abs() + (f_pos[0] - f_pos[1]).abs())
+        loss = loss_f + self.config.gradient_penalty * gradient_penalty(d["f"], torch.cat([x_a, x_b]), g["f"], self.rng)
+        for own, other in (("a", "b"), ("b", "a")):
+            x_own, x_other = (x_a, x_b) if own == "a" else (x_b, x_a)
+            critic = d[own]
+            negatives = torch.stack([critic(x).mean() for x in (x_other, g["a"], g["b"], g["f"])])
+            on_fused = critic(g["f"]).mean()
+            balance = (critic(x_own).mean() - on_fused).abs() + (on_fused - critic(x_other).mean()).abs()
+            loss = loss - (critic(x_own).mean() - negatives.mean()) + weight * balance
+            fakes = torch.cat([x_other, g["a"], g["b"], g["f"]])[torch.randperm(4 * len(x_own), generator=self.rng)]
+            loss = loss + self.config.gradient_penalty * gradient_penalty(critic, x_own, fakes, self.rng)
+        return loss
+
+    def generator_loss(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """G_F's loss (all three critics' feedback, Eq. 4) and G_A's plus G_B's (Eq. 14)."""
+        d = self.critics
+        g = self._generated()
+        loss_f = -(d["f"](g["f"]).mean() + d["a"](g["f"]).mean() + d["b"](g["f"]).mean())
+        loss_dual = sum(-d[own](g[own]).mean() - d[other](g[own]).mean() + d["f"](g[own]).mean()
+                        for own, other in (("a", "b"), ("b", "a")))
+        return loss_f, loss_dual
+
+    def train_step(self) -> dict[str, float]:
+        for _ in range(self.config.critic_steps):
+            loss_d = self.critic_loss()
+            self.optimizer_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.optimizer_d.step()
+        loss_f, loss_dual = self.generator_loss()
+        self.optimizer_g.zero_grad(set_to_none=True)
+        self.optimizer_dual.zero_grad(set_to_none=True)
+        (loss_f + loss_dual).backward()
+        self.optimizer_g.step()
+        self.optimizer_dual.step()
+        return {"critics": loss_d.item(), "g_fused": loss_f.item(), "g_dual": loss_dual.item()}
+
+    def sample(self, count: int, seed: int = 0) -> np.ndarray:
+        """``count`` fused latents."""
+        noise = torch.randn(count, self.config.noise_size, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            return self.g_f(noise).numpy()
+
+    def validate(self) -> dict[str, float]:
+        """Where G_F's samples sit: mean distance to each genre's latent mean, and the balance."""
+        fused = torch.as_tensor(self.sample(1024))
+        to_a = (fused.mean(0) - self.data["a"].mean(0)).norm().item()
+        to_b = (fused.mean(0) - self.data["b"].mean(0)).norm().item()
+        return {"centre_to_a": to_a, "centre_to_b": to_b, "position": to_a / max(to_a + to_b, 1e-9),
+                "score": float(self.step)}
+
+    def state(self) -> dict:
+        return {"g_f": self.g_f.state_dict(), "g_a": self.g_a.state_dict(), "g_b": self.g_b.state_dict(),
+                "critics": self.critics.state_dict(), "optimizer_g": self.optimizer_g.state_dict(),
+                "optimizer_dual": self.optimizer_dual.state_dict(), "optimizer_d": self.optimizer_d.state_dict(),
+                "rng": self.rng.get_state()}
+
+    def restore(self, state: dict) -> None:
+        for name in ("g_f", "g_a", "g_b", "critics", "optimizer_g", "optimizer_dual", "optimizer_d"):
+            getattr(self, name).load_state_dict(state[name])
+        self.rng.set_state(state["rng"])

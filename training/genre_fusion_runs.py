@@ -1,0 +1,76 @@
+"""``python -m training genre-fusion`` and ``export-genre-fusion``: FusionGAN's fused-domain
+generator trained in a bundle's latent space and added to the bundle as genre_fusion.onnx."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.bundle import load_bundle, sha256_of
+from engine.codec import transposition_room
+from engine.latent import LatentModel
+from training.config import GenreFusionConfig
+from training.corpus import Corpus
+from training.evaluate import BundleBackend, encode_means
+from training.export_pairs import check_parity, export_graph, require_same_space, staged_bundle
+from training.genre_fusion import FusedGenerator, GenreFusionTraining
+from training.half_weights import round_to_half
+from training.latent_pairs import transpose
+from training.pair_runs import encoder_sha256, load_run
+
+
+def genre_latents(backend: BundleBackend, corpus: Corpus, genre: str, copies: int, seed: int = 0) -> np.ndarray:
+    """Posterior means of a genre's training windows, each in ``copies`` random transpositions
+    (the first untransposed)."""
+    windows = corpus.windows[corpus.select("train", genre)].astype(np.int64)
+    rng = np.random.default_rng(seed)
+    down, up = transposition_room(windows)
+    low, high = np.maximum(down, -6), np.minimum(up, 6)
+    parts = [windows] + [transpose(windows, low + np.floor(rng.random(len(windows)) * (high - low + 1)).astype(np.int64))
+                         for _ in range(copies - 1)]
+    return encode_means(backend, np.concatenate(parts))
+
+
+def train_genre_fusion(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
+                       max_minutes: float | None = None) -> None:
+    """Train G_F between ``config.genres`` in the bundle's latent space."""
+    backend = BundleBackend(bundle_dir)
+    bundle = load_bundle(bundle_dir)
+    genres = {g.name: g for g in bundle.genres}
+    a, b = config.genres
+    latents = [genre_latents(backend, corpus, name, config.transpositions, config.seed) for name in (a, b)]
+    GenreFusionTraining(config, *latents, (genres[a].mean, genres[a].std), (genres[b].mean, genres[b].std),
+                        run_dir, space=encoder_sha256(bundle_dir)).run(max_minutes)
+
+
+def fused_generator(checkpoint: Path, latent_size: int) -> tuple[FusedGenerator, GenreFusionConfig]:
+    """G_F of a genre-fusion checkpoint, in eval mode, with its settings."""
+    state, settings = load_run(checkpoint)
+    config = GenreFusionConfig.from_dict({k: v for k, v in settings.items() if k != "encoder_sha256"})
+    model = FusedGenerator(config.noise_size, latent_size, config.hidden, config.layers, np.zeros(latent_size))
+    model.load_state_dict(state["g_f"])
+    return model.eval(), config
+
+
+def export_genre_fusion(bundle_dir: Path, checkpoint: Path) -> dict:
+    """Add genre_fusion.onnx to the bundle, with a parity check (via a staging copy)."""
+    require_same_space(checkpoint, bundle_dir)
+    generator, config = fused_generator(checkpoint, load_bundle(bundle_dir).latent_size)
+    round_to_half(generator)
+    noise = torch.randn(64, config.noise_size, generator=torch.Generator().manual_seed(0))
+    with staged_bundle(bundle_dir) as staging:
+        export_graph(generator, {"noise": noise}, ["z"], staging / "genre_fusion.onnx")
+        manifest = json.loads((staging / "manifest.json").read_text())
+        manifest["files"]["genre_fusion"] = {"path": "genre_fusion.onnx",
+                                             "sha256": sha256_of(staging / "genre_fusion.onnx")}
+        manifest["genre_fusion"] = {"genres": list(config.genres), "noise_size": config.noise_size,
+                                    "training": config.to_dict()}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        with torch.no_grad():
+            expected = (generator(noise),)
+        error = check_parity(expected, (LatentModel(load_bundle(staging)).fused_genres(noise.numpy()),), "genre fusion")
+        manifest["parity"] = {**(manifest.get("parity") or {}), "genre_fusion_max_abs_error": error}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
