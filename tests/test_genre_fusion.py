@@ -72,3 +72,35 @@ def test_the_critic_loss_has_the_balance_terms(tiny_bundle):
     run.rng.manual_seed(0)
     assert heavier.critic_loss().item() > run.critic_loss().item()
     assert np.isfinite(balanced)
+
+
+def test_genre_evaluation_reports_table_one_and_the_tool_targets(fused_bundle, tiny_corpus, monkeypatch, tmp_path):
+    from training import genre_eval
+
+    bundle, root = fused_bundle
+    monkeypatch.setattr(genre_eval, "SAMPLES", 32)
+    monkeypatch.setattr(genre_eval, "OPTIMIZE_RUNS", 3)
+    results = genre_eval.evaluate_genres(Engine(bundle), tiny_corpus, tmp_path, root, mle_steps=2)
+    systems = results["table_one"]["systems"]
+    assert set(systems) == {"real 50/50 mixture", "RM", "MC", "MLE", "prior blend", "FusionGAN (ours)"}
+    row = systems["FusionGAN (ours)"]["row"]["dd_euclidean"]
+    assert row["ratio"] == pytest.approx((row["d_af"] + row["d_bf"]) / row["d_ab"])
+    assert 0 <= row["position"] <= 1
+    assert set(results["nearer_own_domain"]) == {"folk", "celtic", "chorale"}
+    assert results["restyle_to_chorale"]["mean_note_steps_after"] > 0
+    assert 0 <= results["optimize_first_pitch"]["hit_rate"] <= 1
+    assert (tmp_path / "genres.json").exists() and (tmp_path / "genre_fusion.png").exists()
+
+
+def test_rm_and_mc_windows_are_built_from_the_domains_notes():
+    from engine import codec
+    from training import genre_eval, metrics
+
+    P = codec.PITCH_OFFSET - codec.PITCH_MIN
+    source = np.array([[60 + P, codec.HOLD, 64 + P, codec.HOLD, codec.HOLD, codec.HOLD] + [67 + P] * 58])
+    rng = np.random.default_rng(0)
+    for uniform in (True, False):
+        windows = genre_eval.sampled_notes(source, rng, uniform, 5)
+        assert windows.shape == (5, 64)
+        pitches = np.concatenate([codec.note_spans(w).pitches for w in windows])
+        assert set(pitches) <= {60, 64, 67} and set(metrics.note_durations(windows)) <= {1, 2, 4}

@@ -59,6 +59,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         results = evaluate(backend, corpus, out, seeds=args.seeds, quick=args.quick, log_path=log)
     if args.checkpoint is None and args.part in ("all", "pairs") and backend.model.has("fusion"):
         results["pairs"] = _evaluate_pairs(args, backend, corpus, out)
+    if args.checkpoint is None and args.part in ("all", "genres"):
+        from engine import Engine
+        from training.genre_eval import evaluate_genres
+
+        results["genres"] = _genre_headline(evaluate_genres(Engine(args.bundle), corpus, out, args.runs))
     if args.checkpoint is None and not args.quick:
         manifest = json.loads(manifest_path.read_text())
         manifest["metrics"] = {**manifest.get("metrics", {}), **results}
@@ -66,6 +71,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(json.dumps(results, indent=1))
     print(f"wrote {out}")
     return 0
+
+
+def _genre_headline(results: dict) -> dict:
+    """The genre figures the manifest keeps (the histograms stay in genres.json)."""
+    table = {name: entry["row"] for name, entry in results["table_one"]["systems"].items()}
+    return {"domains": results["table_one"]["domains"], "table_one": table,
+            **{k: v for k, v in results.items() if k != "table_one"}}
 
 
 def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dict:
@@ -202,8 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seeds", type=int, default=5, help="repetitions of the fader protocol")
     evaluate.add_argument("--quick", action="store_true",
                           help="reconstruction, prior samples and fusion without the Latent Perturb baseline only")
-    evaluate.add_argument("--part", choices=("all", "latent", "pairs"), default="all",
-                          help="latent: the VAE's protocols; pairs: fusion and continuation (bundles only)")
+    evaluate.add_argument("--part", choices=("all", "latent", "pairs", "genres"), default="all",
+                          help="latent: the VAE's protocols; pairs: fusion and continuation; genres: genre fusion "
+                               "and the latent tools (pairs and genres: bundles only)")
     evaluate.add_argument("--compare-fusion", type=Path, nargs="*", default=[], metavar="RUN",
                           help="other fusion runs (one strength, or trained differently) to score beside the shipped one")
     evaluate.add_argument("--runs", type=Path, default=Path("runs"),

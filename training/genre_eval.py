@@ -1,0 +1,176 @@
+"""Genre fusion and latent tools, measured (``python -m training evaluate --part genres``):
+FusionGAN's Table I on our domains (DD and NPD; Diff, Ratio and balance position with
+Euclidean and earth mover's distances) for a real 50/50 mixture (the floor), the RM, MC and
+MLE baselines, the prior blend and the fused-genre generator; whether each genre's samples lie
+nearer their own domain; whether restyling toward chorale lengthens notes; and how often
+``optimize`` hits a first-pitch target."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine import Engine, codec, latent_tools
+from training import metrics
+from training.corpus import GENRES, Corpus
+from training.mle_baseline import trained_language_model
+
+SAMPLES = 512
+HISTOGRAMS = {"dd": metrics.duration_distribution, "npd": metrics.normalised_pitch_distribution}
+KINDS = ("euclidean", "emd")
+OPTIMIZE_RUNS = 50
+
+
+def histograms(windows: np.ndarray) -> dict[str, np.ndarray]:
+    """DD and NPD of a set of windows."""
+    return {name: h(windows) for name, h in HISTOGRAMS.items()}
+
+
+def fusion_row(a: dict, b: dict, fused: dict) -> dict:
+    """Diff, Ratio and position of ``fused`` between domains ``a`` and ``b``, per statistic and distance."""
+    row = {}
+    for stat in HISTOGRAMS:
+        for kind in KINDS:
+            d_af, d_bf, d_ab = (metrics.distribution_distance(x[stat], y[stat], kind)
+                                for x, y in ((a, fused), (b, fused), (a, b)))
+            row[f"{stat}_{kind}"] = {"d_af": d_af, "d_bf": d_bf, "d_ab": d_ab, "diff": d_af + d_bf - d_ab,
+                                     "ratio": (d_af + d_bf) / d_ab, "position": d_af / (d_af + d_bf)}
+    return row
+
+
+def notes_to_windows(pitches: np.ndarray, durations: np.ndarray) -> np.ndarray:
+    """Windows filled with notes (pitch, duration in steps) in order, cut at 64 steps."""
+    windows, row, step = [], np.full(codec.WINDOW_STEPS, codec.REST), 0
+    for pitch, duration in zip(pitches, durations):
+        row[step] = pitch - codec.PITCH_MIN + codec.PITCH_OFFSET
+        row[step + 1:step + duration] = codec.HOLD
+        step += duration
+        if step >= codec.WINDOW_STEPS:
+            windows.append(row)
+            row, step = np.full(codec.WINDOW_STEPS, codec.REST), 0
+    return np.array(windows)
+
+
+def sampled_notes(windows: np.ndarray, rng: np.random.Generator, uniform: bool, count: int) -> np.ndarray:
+    """RM (``uniform``: any pitch and duration that occurs, equally likely) or MC (drawn from
+    the pitch and duration distributions) windows built from the notes of ``windows``."""
+    pitches = np.concatenate([codec.note_spans(w).pitches for w in windows])
+    durations = metrics.note_durations(windows)
+    values = [np.unique(pitches), np.unique(durations)] if uniform else [pitches, durations]
+    out = np.zeros((0, codec.WINDOW_STEPS), dtype=np.int64)
+    while len(out) < count:
+        draws = 40 * count
+        out = np.concatenate([out, notes_to_windows(rng.choice(values[0], draws), rng.choice(values[1], draws))])
+    return out[:count]
+
+
+def decode(engine: Engine, z: np.ndarray) -> np.ndarray:
+    """Greedy windows of many latents, in batches."""
+    return np.concatenate([engine.model.decode(z[i:i + 256]) for i in range(0, len(z), 256)])
+
+
+def table_one(engine: Engine, corpus: Corpus, pair: tuple[str, str], runs: Path, rng: np.random.Generator,
+              mle_steps: int = 1500) -> dict:
+    """FusionGAN's Table I for domains ``pair``: every system's row, against the test windows."""
+    a_name, b_name = pair
+    test = {g: corpus.windows[corpus.select("test", g)].astype(np.int64) for g in pair}
+    train = {g: corpus.windows[corpus.select("train", g)].astype(np.int64) for g in pair}
+    val = np.concatenate([corpus.windows[corpus.select("val", g)] for g in pair]).astype(np.int64)
+    half = SAMPLES // 2
+    union = np.concatenate([train[a_name][rng.choice(len(train[a_name]), 4 * SAMPLES)],
+                            train[b_name][rng.choice(len(train[b_name]), 4 * SAMPLES)]])
+    language_model = trained_language_model(np.concatenate(list(train.values())), val, runs / f"mle-{a_name}-{b_name}",
+                                            mle_steps)
+    mean, std = latent_tools.blend(engine, {a_name: 0.5, b_name: 0.5})
+    systems = {
+        "real 50/50 mixture": np.concatenate([train[g][rng.choice(len(train[g]), half, replace=len(train[g]) < half)]
+                                              for g in pair]),
+        "RM": sampled_notes(union, rng, uniform=True, count=SAMPLES),
+        "MC": sampled_notes(union, rng, uniform=False, count=SAMPLES),
+        "MLE": language_model.sample(SAMPLES, torch.Generator().manual_seed(0)),
+        "prior blend": decode(engine, (mean + std * rng.standard_normal((SAMPLES, len(mean)))).astype(np.float32)),
+    }
+    if engine.model.has("genre_fusion"):
+        systems["FusionGAN (ours)"] = decode(engine, latent_tools.sample_genres(
+            engine, {a_name: 0.5, b_name: 0.5}, SAMPLES, 1.0, rng))
+    references = {g: histograms(test[g]) for g in pair}
+    rows = {name: {"row": fusion_row(references[a_name], references[b_name], histograms(windows)),
+                   "histograms": {k: v.tolist() for k, v in histograms(windows).items()}}
+            for name, windows in systems.items()}
+    return {"domains": list(pair), "samples": SAMPLES, "systems": rows,
+            "references": {g: {k: v.tolist() for k, v in references[g].items()} for g in pair}}
+
+
+def genre_samples_nearer_own(engine: Engine, corpus: Corpus, rng: np.random.Generator) -> dict:
+    """For each genre's prior samples: DD/NPD Euclidean distance to every genre's test windows."""
+    references = {g: histograms(corpus.windows[corpus.select("test", g)].astype(np.int64)) for g in GENRES}
+    out = {}
+    for genre in GENRES:
+        samples = histograms(decode(engine, latent_tools.sample_genres(engine, {genre: 1.0}, SAMPLES, 1.0, rng)))
+        distances = {stat: {other: metrics.distribution_distance(samples[stat], references[other][stat])
+                            for other in GENRES} for stat in HISTOGRAMS}
+        nearer = all(distances[stat][genre] < distances[stat][other] for stat in HISTOGRAMS for other in GENRES
+                     if other != genre)
+        out[genre] = {"distances": distances, "nearer_own": nearer}
+    return out
+
+
+def restyle_toward(engine: Engine, corpus: Corpus, target: str, rng: np.random.Generator, count: int = 256) -> dict:
+    """Mean note length before and after restyling other genres' test windows toward ``target``
+    (amount 1), and how much of each melody survives (same tokens, onset F1)."""
+    others = np.concatenate([corpus.select("test", g) for g in GENRES if g != target])
+    windows = corpus.windows[rng.choice(others, min(count, len(others)), replace=False)].astype(np.int64)
+    z = engine.model.encode(windows)[0]
+    mean, _ = latent_tools.blend(engine, {target: 1.0})
+    before = decode(engine, z)
+    after = decode(engine, z + (mean - latent_tools.likeliest_genre_means(engine, z)))
+    return {"windows": len(windows), "mean_note_steps_before": float(metrics.note_durations(before).mean()),
+            "mean_note_steps_after": float(metrics.note_durations(after).mean()),
+            "same_tokens": metrics.token_accuracy(before, after), "onset_f1": metrics.onset_f1(before, after)}
+
+
+def optimize_first_pitch(engine: Engine, rng: np.random.Generator, budget: int = 64) -> dict:
+    """How often ``optimize`` finds a clip starting on a random target pitch (60..76)."""
+    targets = rng.integers(60, 77, OPTIMIZE_RUNS)
+    met = [engine.optimize("first_pitch", int(t), budget=budget, seed=i).met for i, t in enumerate(targets)]
+    return {"runs": OPTIMIZE_RUNS, "budget": budget, "hit_rate": float(np.mean(met))}
+
+
+def plot_fusion(result: dict, path: Path) -> None:
+    """DD and NPD of the two domains, the floor, MLE and ours."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    shown = {**{f"{g} (test)": result["references"][g] for g in result["domains"]},
+             **{name: entry["histograms"] for name, entry in result["systems"].items()
+                if name in ("real 50/50 mixture", "MLE", "FusionGAN (ours)")}}
+    for axis, stat, title in ((axes[0], "dd", "duration (16ths)"), (axes[1], "npd", "pitch class from the tonic")):
+        for name, hist in shown.items():
+            values = np.array(hist[stat])
+            axis.plot(np.arange(1, len(values) + 1) if stat == "dd" else np.arange(len(values)), values, label=name)
+        axis.set_xlabel(title)
+        axis.set_ylabel("share")
+    axes[1].legend(fontsize=7)
+    figure.suptitle(f"Genre fusion {' + '.join(result['domains'])}: DD and NPD")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def evaluate_genres(engine: Engine, corpus: Corpus, out_dir: Path, runs: Path, mle_steps: int = 1500) -> dict:
+    """Everything above; writes ``genres.json`` and ``genre_fusion.png``."""
+    rng = np.random.default_rng(0)
+    pair = tuple(engine.bundle.manifest.get("genre_fusion", {}).get("genres", ("folk", "celtic")))
+    results = {"table_one": table_one(engine, corpus, pair, runs, rng, mle_steps),
+               "nearer_own_domain": genre_samples_nearer_own(engine, corpus, rng),
+               "restyle_to_chorale": restyle_toward(engine, corpus, "chorale", rng),
+               "optimize_first_pitch": optimize_first_pitch(engine, rng)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "genres.json").write_text(json.dumps(results, indent=1) + "\n")
+    plot_fusion(results["table_one"], out_dir / "genre_fusion.png")
+    return results
