@@ -69,6 +69,7 @@ class Engine:
             "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
             **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"]}}
                if self.model.has("fusion") else {}),
+            **({"genre_fusion": manifest["genre_fusion"]["genres"]} if self.model.has("genre_fusion") else {}),
         }
 
     def encode(self, clip: Clip) -> tuple[np.ndarray, list[str]]:
