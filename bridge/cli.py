@@ -76,6 +76,19 @@ def _start_live(args: argparse.Namespace, engine, server):
     return live
 
 
+def _start_oscquery(args: argparse.Namespace, server):
+    from bridge.osc.oscquery import OscQueryServer
+
+    try:
+        query = OscQueryServer(server.session, server.address[1], args.oscquery_port)
+    except OSError as error:
+        server.shutdown()
+        raise CliError(f"cannot serve OSCQuery on 127.0.0.1:{args.oscquery_port}: {error.strerror or error}") from None
+    query.start()
+    print(f"OSCQuery on http://127.0.0.1:{query.address[1]}/", flush=True)
+    return query
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the OSC server (and live MIDI unless --no-midi) until Ctrl-C or SIGTERM."""
     from bridge.osc.server import OscServer
@@ -84,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         format="segue: %(levelname)s %(message)s")
     engine = _engine(args)
     try:
-        server = OscServer(engine, args.host, args.osc_port)
+        server = OscServer(engine, args.host, args.osc_port, allow=args.allow)
     except OSError as error:
         raise CliError(f"cannot listen on {args.host}:{args.osc_port}: {error.strerror or error}") from None
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -92,12 +105,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host, port = server.address
     print(f"Segue {__version__} listening on osc.udp://{host}:{port} with bundle "
           f"'{engine.bundle.name}' ({engine.bundle.path})", flush=True)
+    if not args.host.startswith("127.") and not args.allow:
+        print("Segue: no --allow list, so every remote host is refused; this machine is served", flush=True)
+    query = None if args.oscquery_port is None else _start_oscquery(args, server)
     live = None if args.no_midi else _start_live(args, engine, server)
     try:
         server.serve_forever()
     finally:
         if live is not None:
             live.close()  # sends the pending note-offs and All Notes Off
+        if query is not None:
+            query.close()
         server.shutdown()
     print("Segue stopped", flush=True)
     return 0
@@ -325,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="serve the engine over OSC")
     serve.add_argument("--osc-port", type=int, default=DEFAULT_OSC_PORT)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    serve.add_argument("--allow", nargs="*", default=[], metavar="ADDRESS",
+                       help="remote addresses served when --host is not 127.0.0.1 (others are refused)")
+    serve.add_argument("--oscquery-port", type=int, metavar="Q",
+                       help="serve the OSC address space as OSCQuery JSON on http://127.0.0.1:Q/")
     serve.add_argument("--no-midi", action="store_true", help="serve OSC only, without MIDI ports")
     serve.add_argument("--verbose", action="store_true", help="log every hello and refused message")
     midi_api(serve)

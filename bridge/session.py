@@ -20,6 +20,19 @@ _NUMERIC = {  # name: (low, high, whole number)
     "style_y": (0.0, 1.0, False),
 }
 _TEXT = {"method": ("linear", "slerp"), "mode": MODES}
+_DESCRIPTIONS = {
+    "temperature": ("how adventurous decoding, generation and live answers are", 1.0),
+    "alpha": ("how far interpolate (and the live interpolate mode) moves from A toward B", 0.5),
+    "steps": ("how many clips interpolate returns, both ends included", 5),
+    "variations": ("how many clips generate returns", 1),
+    "seed": ("makes decode and generate repeatable", 0),
+    "velocity": ("velocity of generated notes", 100),
+    "style_x": ("fuse mode's style pad, x", 0.5),
+    "style_y": ("fuse mode's style pad, y", 0.5),
+    "method": ("interpolation path: linear or spherical", "linear"),
+    "mode": ("what live MIDI plays back", MODES[0]),
+    "genre": ("the genre generate samples from", None),
+}
 # Which defaults each op takes.
 _APPLIES = {
     "decode": ("temperature", "seed", "velocity"),
@@ -43,6 +56,24 @@ class Session:
     def names(self) -> list[str]:
         """Every parameter name this session accepts."""
         return sorted(set(_NUMERIC) | set(_TEXT) | {"genre"} | self._fader_names)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every parameter: name, OSC type tag ("f", "i" or "s"), range or allowed values, current
+        value (or the default that applies when unset) and a description (for OSCQuery)."""
+        values = self.snapshot()
+        described = []
+        for name in self.names:
+            if name in self._fader_names:
+                spec = {"type": "f", "range": (0.0, 1.0), "description": f"the {name} fader (0..1 of its range)"}
+            elif name in _NUMERIC:
+                low, high, whole = _NUMERIC[name]
+                spec = {"type": "i" if whole else "f", "range": (low, high)}
+            else:
+                spec = {"type": "s", "values": _TEXT.get(name) or tuple(sorted(self._genre_names))}
+            description, default = _DESCRIPTIONS.get(name, (spec.pop("description", ""), None))
+            described.append({"name": name, **spec, "description": description,
+                              "value": values.get(name, default)})
+        return described
 
     def subscribe(self, listener: Callable[[str, Any], None]) -> None:
         """Call ``listener(name, value)`` after every accepted change."""

@@ -43,11 +43,18 @@ class _DropCounter:
         log.warning("dropped %d malformed message%s (latest: %s)", count, "s" * (count != 1), what)
 
 
+def is_loopback(address: str) -> bool:
+    """Whether an address is this machine's own."""
+    return address.startswith("127.") or address in ("::1", "localhost")
+
+
 class OscServer:
     """Serves one engine on one UDP port."""
 
-    def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 9000, workers: int = 4) -> None:
+    def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 9000, workers: int = 4,
+                 allow: list[str] | None = None) -> None:
         self.engine = engine
+        self.allow = set(allow or ())  # remote addresses served besides this machine's
         self.session = Session([f.name for f in engine.bundle.faders], [g.name for g in engine.bundle.genres])
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
@@ -99,6 +106,9 @@ class OscServer:
 
     def handle_datagram(self, datagram: bytes, sender: tuple[str, int]) -> None:
         """Parse a datagram and serve each message in it; never raises."""
+        if not (is_loopback(sender[0]) or sender[0] in self.allow):
+            self._dropped.note(f"datagram from {sender[0]}, which is not in the --allow list")
+            return
         try:
             messages = protocol.parse_datagram(datagram)
         except ProtocolError as error:
