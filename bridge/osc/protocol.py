@@ -33,6 +33,7 @@ class Code:
     UNKNOWN_ADDRESS = "unknown_address"
     TOO_LARGE = "too_large"  # over a documented limit (request size, notes, bars, variations)
     REPLY_TOO_LARGE = "reply_too_large"  # the result would not fit in one datagram
+    SUPERSEDED = "superseded"  # a fader sweep moved on before this request started: only the latest is served
     INTERNAL = "internal"
 
 

@@ -5,6 +5,7 @@ ops run on a small worker pool so one slow request never holds up the others.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import socket
 import threading
@@ -19,6 +20,8 @@ from bridge.session import Session
 from engine import ClipError, Engine, LimitError, parse_clip
 
 log = logging.getLogger("segue.osc")
+# Ops a controller sweeps: a newer request from the same sender makes an older, unstarted one moot.
+LATEST_WINS = frozenset({"faders"})
 
 
 class _DropCounter:
@@ -65,6 +68,8 @@ class OscServer:
         self._stopping = threading.Event()
         self._dropped = _DropCounter()
         self._handlers = dict(HANDLERS)
+        self._sequence = itertools.count()
+        self._latest: dict[tuple, int] = {}  # (sender, op) -> sequence number of its newest sweep request
         self.live = None
 
     def attach_live(self, live) -> None:
@@ -148,9 +153,16 @@ class OscServer:
             except ClipError as error:
                 log.warning("clip B from %s:%s refused: %s", *sender, error)
         elif isinstance(message, OpRequest):
-            self._pool.submit(self._run_op, message, sender)
+            sequence = None
+            if message.op in LATEST_WINS:
+                sequence = self._latest[(sender, message.op)] = next(self._sequence)
+            self._pool.submit(self._run_op, message, sender, sequence)
 
-    def _run_op(self, request: OpRequest, sender: tuple[str, int]) -> None:
+    def _run_op(self, request: OpRequest, sender: tuple[str, int], sequence: int | None = None) -> None:
+        if sequence is not None and self._latest.get((sender, request.op)) != sequence:
+            self._send(protocol.error(request.request_id, Code.SUPERSEDED,
+                                      f"a newer {request.op} request from this sender replaced this one"), sender)
+            return
         try:
             payload = self.session.apply(request.op, request.payload)
             reply = protocol.result(request.request_id, self._handlers[request.op](self.engine, payload))
