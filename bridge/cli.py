@@ -336,9 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``segue`` argument parser."""
     parser = argparse.ArgumentParser(prog="segue", description="Real-time neural MIDI engine.")
     parser.add_argument("--version", action="version", version=f"segue {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="load the bundle, run every op, open the OSC socket and a MIDI port, and report")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--bundle", type=Path, help="model bundle directory (default: the shipped one)")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser("serve", parents=[common], help="serve the engine over OSC")
     serve.add_argument("--osc-port", type=int, default=DEFAULT_OSC_PORT)
@@ -445,7 +447,14 @@ def main(argv: list[str] | None = None) -> int:
     from bridge.midifile import MidiFileError
     from engine import BundleError, ClipError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.self_test:
+        from bridge.selftest import self_test
+
+        return self_test()
+    if args.command is None:
+        parser.error("choose a command (or --self-test)")
     try:
         return args.func(args)
     except (CliError, MidiFileError, BundleError, ClipError) as error:
