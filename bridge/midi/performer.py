@@ -91,11 +91,12 @@ class Performer:
             if onset is not None:
                 self._call_start = max(self._listen_from, int(math.floor((onset + CAPTURE_LEAD) / self.bar_ticks))
                                        * self.bar_ticks)
-        if self._call_start is not None and boundary == self._call_start + self.phrase_ticks:
-            self._answer(self._call_start, boundary, now, replace=False)
-            self._listen_from = boundary + self.phrase_ticks
+        if self._call_start is not None and boundary >= self._call_start + self.phrase_ticks:
+            end = self._call_start + self.phrase_ticks
+            self._answer(self._call_start, end, now, replace=False)
+            self._listen_from = end + self.phrase_ticks
             self._call_start = None
-            self.recorder.forget_before(boundary - self.phrase_ticks)
+            self.recorder.forget_before(end - self.phrase_ticks)
 
     # -- input ---------------------------------------------------------------------------
     def on_note(self, message: mido.Message) -> None:
