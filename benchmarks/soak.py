@@ -52,8 +52,9 @@ def mix(step: int) -> tuple[str, dict]:
             ("fuse", {"left": CLIP, "right": CLIP})][kind - 5]
 
 
-def soak(port: int, pid: int, seconds: float, rate: float) -> dict:
-    """Send at ``rate`` requests per second for ``seconds``; collect every reply."""
+def soak(port: int, pid: int, seconds: float, rate: float, settle: float = 5.0) -> dict:
+    """Send at ``rate`` requests per second for ``seconds``; collect the replies that arrive
+    by ``settle`` seconds after the last request (what is missing then was a backlog)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
@@ -85,7 +86,7 @@ def soak(port: int, pid: int, seconds: float, rate: float) -> dict:
         sock.sendto(build(f"/segue/{op}", step, json.dumps(payload)), ("127.0.0.1", port))
         step += 1
         drain()
-    deadline = time.perf_counter() + 5
+    deadline = time.perf_counter() + settle
     while len(answers) < len(sent_at) and time.perf_counter() < deadline:
         time.sleep(0.01)
         drain()
@@ -107,11 +108,11 @@ def start_server(bundle: Path) -> tuple[subprocess.Popen, int]:
     return process, int(re.search(r":(\d+) ", process.stdout.readline()).group(1))
 
 
-def run(bundle: Path, seconds: float, rate: float) -> dict:
+def run(bundle: Path, seconds: float, rate: float, settle: float = 5.0) -> dict:
     """Start a server, soak it, stop it."""
     process, port = start_server(bundle)
     try:
-        return soak(port, process.pid, seconds, rate)
+        return soak(port, process.pid, seconds, rate, settle)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)

@@ -59,7 +59,8 @@ def tiny_pair_bundle(tmp_path_factory, tiny_bundle, tiny_corpus) -> Path:
     bundle = tmp_path_factory.mktemp("pair-bundles") / "tiny-pairs"
     runs = bundle.parent / "runs"
     shutil.copytree(tiny_bundle, bundle)
-    train_fusion(FusionConfig(steps=4, batch_size=16, hidden=32, eval_every=2, discriminator_steps=2, transpositions=2),
+    train_fusion(FusionConfig(steps=4, batch_size=16, hidden=32, eval_every=2, discriminator_steps=2, transpositions=2,
+                              reality_weight=0.0),
                  tiny_corpus, bundle, runs / "fusion")
     train_continuation(ContinuationConfig(steps=4, batch_size=16, hidden=32, components=3, eval_every=2,
                                           transpositions=2), tiny_corpus, bundle, runs / "continuation")

@@ -214,3 +214,17 @@ def test_session_tells_listeners_about_mode_changes():
     assert heard == [("mode", "fuse"), ("style_x", 0.25)]
     with pytest.raises(Exception, match="mode must be one of"):
         session.set("mode", "loud")
+
+
+def test_meter_sets_the_bar_and_the_answer_length(engine):
+    sent = []
+    session = Session([f.name for f in engine.bundle.faders], [])
+    performer = Performer(engine, session, NoteScheduler(sent.append), phrase_bars=2, meter=(3, 4))
+    assert performer.bar_ticks == 72 and performer.phrase_ticks == 144
+    assert Performer(engine, session, NoteScheduler(sent.append), meter=(6, 8)).bar_ticks == 72
+    performer.on_start()
+    waltz = {0: [(60, True)], 20: [(60, False)], 72: [(64, True)], 90: [(64, False)]}
+    play(performer, range(3 * 144), waltz)
+    assert performer.readiness()["count"] == 1
+    answer = [m for m in sent if m.type == "note_on"]
+    assert answer and performer.scheduler.sounding == {}

@@ -103,7 +103,8 @@ def test_fusion_training_resumes_where_it_stopped(tmp_path, tiny_bundle, tiny_co
     from training.config import FusionConfig
     from training.pair_runs import train_fusion
 
-    config = FusionConfig(steps=4, batch_size=8, hidden=16, eval_every=2, discriminator_steps=1, transpositions=1)
+    config = FusionConfig(steps=4, batch_size=8, hidden=16, eval_every=2, discriminator_steps=1, transpositions=1,
+                          reality_weight=0.0)
     train_fusion(config, tiny_corpus, tiny_bundle, tmp_path, max_minutes=0)
     first = torch.load(tmp_path / "last.pt", weights_only=False)["step"]
     train_fusion(config, tiny_corpus, tiny_bundle, tmp_path)
