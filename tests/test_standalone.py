@@ -50,3 +50,15 @@ def test_it_serves_osc_and_refuses_a_missing_bundle(program, tmp_path):
     missing = subprocess.run([str(program / "segue"), "info", "--bundle", str(tmp_path / "none")],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "segue: error:" in missing.stderr
+
+
+def test_offline_commands_work_from_the_program(program, tmp_path):
+    segue = str(program / "segue")
+    for args in (["generate", "-n", "2", "--seed", "1", "-o", str(tmp_path / "ideas.mid")],
+                 ["continue", str(tmp_path / "ideas.mid"), "--bars", "4", "-o", str(tmp_path / "more.mid")],
+                 ["faders", str(tmp_path / "ideas.mid"), "--density", "0.8", "-o", str(tmp_path / "busy.mid")],
+                 ["optimize", "--objective", "longest_notes", "--budget", "8", "-o", str(tmp_path / "long.mid")],
+                 ["info"]):
+        run = subprocess.run([segue, *args], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, (args, run.stderr)
+    assert (tmp_path / "more.mid").stat().st_size > 0
