@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.markdown import replace_section  # noqa: E402
+from benchmarks.markdown import publish  # noqa: E402
 from bridge.osc.protocol import build, parse_datagram  # noqa: E402
 from bridge.requests import HANDLERS  # noqa: E402
 from engine import Engine  # noqa: E402
@@ -272,9 +272,7 @@ def main() -> int:
     parser.add_argument("--write", type=Path, help="markdown file whose latency section to replace")
     args = parser.parse_args()
     text = report(args.bundle, args.requests, args.warmup, args.cold_runs)
-    print(text)
-    if args.write:
-        replace_section(args.write, text, START, END)
+    publish(text, args.write, START, END)
     return 0
 
 

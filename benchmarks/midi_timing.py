@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.markdown import replace_section  # noqa: E402
+from benchmarks.markdown import publish  # noqa: E402
 from bridge.midi.clock import PPQN, TICKS_PER_STEP  # noqa: E402
 from bridge.midi.probe import Probe, note, start_dummy_jack  # noqa: E402
 from bridge.osc.protocol import build, parse_datagram  # noqa: E402
@@ -144,9 +144,7 @@ def main() -> int:
     parser.add_argument("--write", type=Path, help="markdown file whose timing section to replace")
     args = parser.parse_args()
     text = report(args.bundle, args.phrases, args.phrase_bars, args.bpm)
-    print(text)
-    if args.write:
-        replace_section(args.write, text, START, END)
+    publish(text, args.write, START, END)
     return 0
 
 

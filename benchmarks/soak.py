@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.markdown import replace_section  # noqa: E402
+from benchmarks.markdown import publish  # noqa: E402
 from bridge.osc.protocol import build, parse_datagram  # noqa: E402
 from engine.bundle import DEFAULT_BUNDLE  # noqa: E402
 
@@ -136,9 +136,7 @@ def main() -> int:
         "|---|---|---|---|---|---|---|---|---|---|",
         f"| {r['sent']} | {r['rate']:.0f} | {r['answered']} | {r['ok']} | {r['superseded']} | {r['errors']} | "
         f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rss_start_mb']:.1f} | {r['rss_end_mb']:.1f} |", ""])
-    print(text)
-    if args.write:
-        replace_section(args.write, text, START, END)
+    publish(text, args.write, START, END)
     return 0
 
 

@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.markdown import replace_section  # noqa: E402
+from benchmarks.markdown import publish  # noqa: E402
 from bridge.osc.protocol import build  # noqa: E402
 
 START, END = "<!-- standalone:start -->", "<!-- standalone:end -->"
@@ -64,9 +64,7 @@ def main() -> int:
             f"with `python benchmarks/standalone.py --runs {args.runs}`: cold start of `dist/segue/segue serve` to "
             f"its first pong, median {np.median(times):.2f} s, worst {max(times):.2f} s over {args.runs} launches "
             f"(target ≤ 2 s); the folder is {size:.0f} MB.\n")
-    print(text)
-    if args.write:
-        replace_section(args.write, text, START, END)
+    publish(text, args.write, START, END)
     return 0
 
 

@@ -62,6 +62,13 @@ def answer_ticks(probe):
     return found
 
 
+def assert_answers_ping(port):
+    client = Client(port)
+    client.send("/segue/ping", 3)
+    assert client.receive()[0] == "/segue/pong"
+    client.close()
+
+
 def status(port):
     client = Client(port)
     try:
@@ -218,10 +225,7 @@ def test_without_a_continuation_model_segue_serves_osc_only(jack, tiny_bundle):
     process, port = start_server(tiny_bundle, "--midi-api", "jack", midi=True)
     try:
         assert "MIDI is off, serving OSC only: bundle 'tiny' has no continuation model" in process.stdout.readline()
-        client = Client(port)
-        client.send("/segue/ping", 3)
-        assert client.receive()[0] == "/segue/pong"
-        client.close()
+        assert_answers_ping(port)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
@@ -236,10 +240,7 @@ def test_without_a_midi_system_segue_serves_osc_only(tiny_pair_bundle):
         port = int(process.stdout.readline().split(":")[-1].split()[0])
         line = process.stdout.readline()
         assert line.startswith("Segue: MIDI is off, serving OSC only: jack")
-        client = Client(port)
-        client.send("/segue/ping", 3)
-        assert client.receive()[0] == "/segue/pong"
-        client.close()
+        assert_answers_ping(port)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
