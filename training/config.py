@@ -75,7 +75,7 @@ class FusionConfig(Settings):
     layers: int = 5
     instance_noise: float = 1.0  # D sees pairs plus this many posterior standard deviations of noise
     transpositions: int = 4  # joint transpositions of each training pair
-    reality_weight: float = 1.0  # G's weight on the training-split reality classifier (0: the paper's losses only)
+    reality_weight: float = 3.0  # G's weight on the training-split reality classifier (0: the paper's losses only)
     eval_every: int = 250
     seed: int = 0
 
