@@ -24,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.launch import launch_until_pong  # noqa: E402
 from benchmarks.markdown import publish  # noqa: E402
 from bridge.osc.protocol import build, parse_datagram  # noqa: E402
 from bridge.requests import HANDLERS  # noqa: E402
@@ -67,27 +68,8 @@ def bundle_ops(bundle: Path) -> list[str]:
 
 
 def start_server(bundle: Path) -> tuple[subprocess.Popen, int, float]:
-    """Start a server; return it, its port, and seconds from launch to the first pong."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    client.settimeout(0.005)
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "bridge", "serve", "--bundle", str(bundle),
-                                "--osc-port", str(port), "--no-midi"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        while time.perf_counter() - started < 30:
-            client.sendto(build("/segue/ping", 1), ("127.0.0.1", port))
-            try:
-                client.recvfrom(65536)
-                return process, port, time.perf_counter() - started
-            except (socket.timeout, ConnectionRefusedError):
-                continue
-        raise RuntimeError("the server did not answer within 30 s")
-    finally:
-        client.close()
+    """Start a server (OSC only); return it, its port, and seconds from launch to the first pong."""
+    return launch_until_pong([sys.executable, "-m", "bridge", "serve", "--bundle", str(bundle), "--no-midi"])
 
 
 def round_trips(port: int, op: str, payload: dict, count: int, warmup: int) -> np.ndarray:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,35 +18,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.launch import launch_until_pong  # noqa: E402
 from benchmarks.markdown import publish  # noqa: E402
-from bridge.osc.protocol import build  # noqa: E402
 
 START, END = "<!-- standalone:start -->", "<!-- standalone:end -->"
 
 
 def cold_start(program: Path) -> float:
     """Seconds from launching ``program serve`` to its first pong."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    client.settimeout(0.005)
-    began = time.perf_counter()
-    process = subprocess.Popen([str(program), "serve", "--no-midi", "--osc-port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while time.perf_counter() - began < 30:
-            client.sendto(build("/segue/ping", 1), ("127.0.0.1", port))
-            try:
-                client.recvfrom(1 << 16)
-                return time.perf_counter() - began
-            except (socket.timeout, ConnectionRefusedError):
-                continue
-        raise RuntimeError("no pong within 30 s")
-    finally:
-        client.close()
-        process.terminate()
-        process.wait()
+    process, _, seconds = launch_until_pong([str(program), "serve", "--no-midi"])
+    process.terminate()
+    process.wait()
+    return seconds
 
 
 def main() -> int:
