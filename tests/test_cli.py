@@ -123,6 +123,14 @@ def test_unknown_track_lists_the_tracks(tmp_path, tiny_bundle, capsys):
     (["fuse", "{a}", "{a}", "--iterations", "0"], "iterations must be 1..8"),
     (["fuse", "{a}", "{a}", "--similarity", "1000"], "similarity must be a number in"),
     (["continue", "{a}", "--fader", "loudness=1"], "unknown fader"),
+    (["restyle", "{a}", "--genre", "folk=lots"], "--genre takes NAME or NAME=WEIGHT"),
+    (["restyle", "{a}", "--genre", "polka"], "unknown genre 'polka'"),
+    (["restyle", "{a}", "--genre", "folk", "--amount", "5"], "amount must be a number in 0..2"),
+    (["refine", "{a}", "--max-iterations", "0"], "max_iterations must be 1..32"),
+    (["optimize", "--objective", "first_pitch"], "first_pitch needs --target"),
+    (["optimize", "--objective", "in_scale", "--target", "H dorian"], "unknown key"),
+    (["optimize", "--objective", "longest_notes", "--budget", "2"], "budget must be 4..1024"),
+    (["generate", "--genre", "folk=0,celtic=0"], "genre weights must not all be 0"),
 ])
 def test_bad_phrase_commands_give_one_line_and_keep_the_output(tmp_path, tiny_pair_bundle, capsys, args, message):
     a = write_melody(tmp_path / "a.mid")
@@ -133,3 +141,23 @@ def test_bad_phrase_commands_give_one_line_and_keep_the_output(tmp_path, tiny_pa
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and message in error
     assert out.read_bytes() == b"mine"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["serve", "--meter", "5/3"], "unsupported meter"),
+    (["serve", "--phrase-bars", "0"], "must be in 1..16"),
+    (["serve", "--mode", "jazz"], "invalid choice: 'jazz'"),
+    (["serve", "--in-channel", "17"], "must be in 1..16"),
+])
+def test_bad_serve_options_are_refused_before_anything_starts(args, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_ports_without_a_midi_system_gives_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "segue-test-no-such-server")
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+    assert main(["ports", "--midi-api", "jack"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("segue: error: jack:") and error.count("\n") == 1
