@@ -30,7 +30,8 @@ def _train(args: argparse.Namespace) -> int:
                          anchor_weight=args.anchor_weight, anchor_clip=args.anchor_clip or None,
                          swap_attribute_weights=tuple(float(w) for w in args.swap_attribute_weights.split(",")),
                          swap_straight_through=args.swap_straight_through, swap_temperature=args.swap_temperature,
-                         threads=args.threads, seed=args.seed,
+                         threads=args.threads, seed=args.seed, learning_rate=args.learning_rate,
+                         finetune_decoder=str(args.finetune_decoder or ""),
                          eval_every=args.eval_every, checkpoint_every=args.eval_every, model=model)
     if args.fresh and args.run.exists():
         shutil.rmtree(args.run)
@@ -195,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="measure the swap loss's attributes on greedy tokens (straight-through gradient)")
     train.add_argument("--swap-temperature", type=float, default=defaults.swap_temperature,
                        help="softmax temperature of the swap loss's attributes (below 1 sharpens)")
+    train.add_argument("--learning-rate", type=float, default=defaults.learning_rate,
+                       help="peak learning rate (warm-up, then cosine decay)")
+    train.add_argument("--finetune-decoder", type=Path, metavar="CHECKPOINT",
+                       help="start from CHECKPOINT and train only its decoder; the latent space stays the same")
     train.add_argument("--latent-size", type=int, default=defaults.model.latent_size)
     train.add_argument("--channels", default=",".join(map(str, defaults.model.channels)),
                        help="encoder widths, finest first")

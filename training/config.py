@@ -49,6 +49,9 @@ class TrainConfig(Settings):
     swap_straight_through: bool = False  # measure the swap's attributes on greedy tokens (straight-through)
     swap_temperature: float = 0.3  # softmax temperature of the swap's soft attributes (< 1 sharpens)
     max_shift: int = 6
+    # A checkpoint to start from, training only its decoder: the encoder and prior stay frozen, so the
+    # latent space (and the pair models trained in it) stay valid. Empty: train everything from scratch.
+    finetune_decoder: str = ""
     seed: int = 0
     eval_every: int = 500
     checkpoint_every: int = 500

@@ -2,9 +2,6 @@
 regularisation, a linear fader anchor, and the fader swap loss on soft attributes."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
-
 import torch
 import torch.nn.functional as F
 
@@ -71,35 +68,13 @@ def _soft_motion(onset: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
     return moved / weight.clamp_min(1e-6)
 
 
-@contextmanager
-def running_stats_frozen(module) -> Iterator[None]:
-    """Batch norm keeps normalising by batch statistics but stops updating its running ones,
-    so passes on made-up latents (fader swaps) do not skew what inference normalises by."""
-    parts = module.modules() if isinstance(module, torch.nn.Module) else []
-    norms = [m for m in parts if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    saved = [m.momentum for m in norms]
-    for norm in norms:
-        norm.momentum = 0.0
-    try:
-        yield
-    finally:
-        for norm, momentum in zip(norms, saved):
-            norm.momentum = momentum
-
-
-def fader_swap(
-    decoder, z: torch.Tensor, attributes: torch.Tensor, fader_index: list[int],
-    mean: torch.Tensor, std: torch.Tensor, weights: torch.Tensor, straight_through: bool = False,
-    temperature: float = 1.0,
-) -> torch.Tensor:
+def swap_faders(z: torch.Tensor, attributes: torch.Tensor, fader_index: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
     """Give each window's faders, each with probability 1/2, values borrowed from other
-    windows, decode, and ask the decoder for the borrowed attributes while the others
-    stay the window's own.
+    windows. Returns the detached swapped latents and the attributes they ask for: the
+    donor's for a swapped fader, the window's own for the others.
 
     Independent swaps train faders moved together, as musicians move them. ``attributes``
-    are raw (B, n_faders); errors are measured in training-set standard deviations and
-    weighted per attribute. The latents are detached: only the decoder learns to obey.
-    """
+    are raw (B, n_faders). The latents are detached: only the decoder learns to obey."""
     batch, n_faders = attributes.shape
     donors = torch.stack([torch.randperm(batch, device=z.device) for _ in range(n_faders)], dim=1)
     swap = torch.rand(batch, n_faders, device=z.device) < 0.5
@@ -108,7 +83,17 @@ def fader_swap(
     borrowed = z.detach()[donors, columns]  # (B, n_faders): fader f of window donors[:, f]
     swapped[:, columns] = torch.where(swap, borrowed, swapped[:, columns])
     target = torch.where(swap, attributes[donors, torch.arange(n_faders, device=z.device)], attributes)
-    with running_stats_frozen(decoder):
-        produced = soft_attributes(decoder(swapped), straight_through, temperature)
-    error = ((produced - target) / std) ** 2
-    return (error * weights).mean()
+    return swapped, target
+
+
+def swap_error(logits: torch.Tensor, target: torch.Tensor, std: torch.Tensor, weights: torch.Tensor,
+               straight_through: bool = False, temperature: float = 1.0) -> torch.Tensor:
+    """How far the attributes the decoder plays for swapped latents are from their targets,
+    in training-set standard deviations, weighted per attribute.
+
+    The swapped latents must be decoded in the same batch as the real ones: with batch norm,
+    a separate pass lets the decoder tell swaps from real windows by their batch statistics
+    and obey the faders only then (measured: the previous model followed swapped spread and
+    motion with correlation 0.96 / 0.90 under batch statistics, 0.18 / 0.07 in inference)."""
+    produced = soft_attributes(logits, straight_through, temperature)
+    return ((((produced - target) / std) ** 2) * weights).mean()

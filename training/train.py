@@ -51,7 +51,16 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.sampler = BatchSampler(self.train_set, config.batch_size, config.max_shift, self.generator)
         self.model = MelodyVAE(config.model)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
+        trained = self.model.parameters()
+        if config.finetune_decoder:
+            start = torch.load(config.finetune_decoder, weights_only=False)
+            if TrainConfig.from_dict(start["train_config"]).model != config.model:
+                raise SystemExit(f"{config.finetune_decoder} has another architecture than this run")
+            self.model.load_state_dict(start["model"])
+            self.model.encoder.requires_grad_(False)
+            self.model.prior_means.requires_grad_(False)
+            trained = self.model.decoder.parameters()
+        self.optimizer = torch.optim.AdamW(trained, lr=config.learning_rate, weight_decay=1e-4)
         self.step = 0
         self.seconds = 0.0
         self.best_accuracy = -1.0
@@ -89,11 +98,25 @@ class Trainer:
         progress = (self.step - warmup) / max(1, self.config.steps - warmup)
         return self.config.learning_rate * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
 
+    def _train_mode(self) -> None:
+        self.model.train()
+        if self.config.finetune_decoder:  # a frozen encoder keeps its running statistics, so z stays put
+            self.model.encoder.eval()
+
     def train_step(self) -> dict[str, float]:
         """One optimisation step; returns the loss terms."""
         c = self.config
+        self._train_mode()
         tokens, genre, attributes = self.sampler.sample()
-        logits, mean, logvar, z = self.model(tokens)
+        with torch.set_grad_enabled(not c.finetune_decoder):
+            mean, logvar = self.model.encoder(tokens)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+        swapping = c.swap_weight > 0 and c.model.decoder == "conv"
+        if swapping:  # one pass for real and swapped latents: see losses.swap_error
+            swapped, target = losses.swap_faders(z, attributes, FADER_INDEX)
+            logits, swap_logits = self.model.decode(torch.cat([z, swapped])).split(len(z))
+        else:
+            logits = self.model.decode(z, tokens)
         beta = c.beta * min(1.0, self.step / max(1, c.beta_warmup))
         terms = {
             "reconstruction": losses.reconstruction(logits, tokens),
@@ -108,11 +131,9 @@ class Trainer:
         terms["anchor"] = ((mean[:, FADER_INDEX] - standard) ** 2).mean()
         total = terms["reconstruction"] + beta * terms["kl"] + c.regularisation_weight * terms["regularisation"]
         total = total + c.anchor_weight * terms["anchor"]
-        if c.swap_weight > 0 and c.model.decoder == "conv":
-            terms["swap"] = losses.fader_swap(
-                self.model.decoder, z, attributes, FADER_INDEX, self.attribute_mean, self.attribute_std,
-                self.swap_weights, c.swap_straight_through, c.swap_temperature,
-            )
+        if swapping:
+            terms["swap"] = losses.swap_error(swap_logits, target, self.attribute_std, self.swap_weights,
+                                              c.swap_straight_through, c.swap_temperature)
             total = total + c.swap_weight * terms["swap"]
         for group in self.optimizer.param_groups:
             group["lr"] = self._learning_rate()
