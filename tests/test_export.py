@@ -132,3 +132,27 @@ def test_batch_norm_recalibration_replaces_skewed_running_statistics(tiny_config
     used = recalibrate_batch_norm(model, tiny_corpus.windows.astype(np.int64), batches=3, batch_size=32)
     assert used == 96 and not model.training
     assert all(norm.running_mean.abs().max() < 100 and norm.momentum == 0.1 for norm in norms)
+
+
+def test_a_decoder_finetune_exports_the_same_encoder_and_both_training_logs(tiny_config, tiny_corpus, tmp_path):
+    """Pair models trained in the starting bundle's latent space stay valid only if the encoder
+    file is the same, byte for byte; the bundle records where the fine-tune started."""
+    from dataclasses import replace
+
+    from training.evaluate import plot_losses
+    from training.export import export_bundle
+    from training.train import Trainer
+
+    start = tmp_path / "start"
+    Trainer(tiny_config, tiny_corpus, start).run()
+    export_bundle(start / "last.pt", tiny_corpus, tmp_path / "before", "tiny")
+    tuned = tmp_path / "tuned"
+    Trainer(replace(tiny_config, finetune_decoder=str(start / "last.pt")), tiny_corpus, tuned).run()
+    manifest = export_bundle(tuned / "last.pt", tiny_corpus, tmp_path / "after", "tiny")
+    before = json.loads((tmp_path / "before" / "manifest.json").read_text())
+    assert manifest["files"]["encoder"]["sha256"] == before["files"]["encoder"]["sha256"]
+    assert manifest["files"]["decoder"]["sha256"] != before["files"]["decoder"]["sha256"]
+    assert manifest["training"]["started_from"]["steps"] == tiny_config.steps
+    assert {"training_log", "pretraining_log"} <= set(manifest["files"])
+    plot_losses(tmp_path / "after" / "training_log.jsonl", tmp_path / "losses.png")
+    assert (tmp_path / "losses.png").stat().st_size > 0

@@ -244,19 +244,31 @@ def plot_faders(backend: Backend, corpus: Corpus, path: Path) -> None:
 
 
 def plot_losses(log_path: Path, path: Path) -> None:
-    """Training loss terms and validation accuracy against step."""
+    """Training loss terms and validation accuracy against step. A bundle from a decoder
+    fine-tune also has ``pretraining_log.jsonl`` beside the log: both stages are drawn, one
+    after the other, with a dashed line where the fine-tune starts."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    def read(log: Path) -> list[dict]:
+        return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+    pretraining = log_path.with_name("pretraining_log.jsonl")
+    stages = [read(pretraining)] if pretraining.exists() else []
+    stages.append(read(log_path))
     names = ["reconstruction", "kl", "regularisation", "anchor", "swap", "val_accuracy"]
     figure, axes = plt.subplots(2, 3, figsize=(12, 6))
     for ax, name in zip(axes.ravel(), names):
-        points = [(row["step"], row[name]) for row in rows if name in row]
-        if points:
-            ax.plot(*zip(*points))
+        offset = 0
+        for rows in stages:
+            points = [(offset + row["step"], row[name]) for row in rows if name in row]
+            if points:
+                ax.plot(*zip(*points), color="C0")
+            if offset:
+                ax.axvline(offset, color="grey", linestyle="--", linewidth=0.8)
+            offset += rows[-1]["step"] if rows else 0
         ax.set(title=name, xlabel="step")
     figure.tight_layout()
     figure.savefig(path, dpi=110)

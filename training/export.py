@@ -156,6 +156,7 @@ def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: Melod
             "steps": state["step"], "minutes": round(state["seconds"] / 60, 1),
             "best_val_token_accuracy": round(state["best_accuracy"], 4),
             "batch_norm_recalibrated_on_windows": state.get("batch_norm_windows"),
+            "started_from": state.get("started_from"),
             "config": config.to_dict(), "corpus": summary(corpus).splitlines(),
             "attribute_mean": state["attribute_mean"].tolist(), "attribute_std": state["attribute_std"].tolist(),
         },
@@ -190,6 +191,24 @@ def torch_model_from_bundle(bundle_dir: Path) -> MelodyVAE:
     return model.eval()
 
 
+def _ship_logs(checkpoint: Path, state: dict, staging: Path) -> dict[str, str]:
+    """Copy the training logs (so anyone can redraw the loss curves); a decoder fine-tune also
+    ships its starting run's log and records that run in ``state["started_from"]``."""
+    files = {}
+    start = TrainConfig.from_dict(state["train_config"]).finetune_decoder
+    runs = {"training_log": checkpoint.parent}
+    if start:
+        started = torch.load(start, weights_only=False)
+        state["started_from"] = {"checkpoint": start, "steps": started["step"],
+                                 "minutes": round(started["seconds"] / 60, 1), "config": started["train_config"]}
+        runs["pretraining_log"] = Path(start).parent
+    for role, run in runs.items():
+        if (run / "log.jsonl").exists():
+            shutil.copy2(run / "log.jsonl", staging / f"{role}.jsonl")
+            files[role] = f"{role}.jsonl"
+    return files
+
+
 def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) -> dict:
     """Export a checkpoint into a fresh bundle directory and verify it against PyTorch.
 
@@ -203,10 +222,7 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     files = export_onnx(model, staging)
-    log = checkpoint.parent / "log.jsonl"
-    if log.exists():  # shipped so anyone can redraw the loss curves
-        shutil.copy2(log, staging / "training_log.jsonl")
-        files["training_log"] = "training_log.jsonl"
+    files |= _ship_logs(checkpoint, state, staging)
     test_tokens = corpus.windows[corpus.select("test")][:128].astype(np.int64)
     train_means, train_logvars = encode_all(model, train_tokens)
     faders = calibrate_faders(model, train_means)
