@@ -113,3 +113,10 @@ def test_a_low_temperature_brings_soft_attributes_toward_the_greedy_ones():
     hard = measure(logits.argmax(-1).numpy())
     error = [np.abs(losses.soft_attributes(logits, temperature=t).numpy() - hard).mean() for t in (1.0, 0.3)]
     assert error[1] < error[0] / 2
+
+
+def test_finetuning_from_a_missing_checkpoint_says_so(tmp_path, tiny_corpus, tiny_config):
+    from dataclasses import replace
+
+    with pytest.raises(SystemExit, match="no checkpoint at"):
+        Trainer(replace(tiny_config, finetune_decoder=str(tmp_path / "nope.pt")), tiny_corpus, tmp_path / "run")

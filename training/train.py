@@ -53,6 +53,8 @@ class Trainer:
         self.model = MelodyVAE(config.model)
         trained = self.model.parameters()
         if config.finetune_decoder:
+            if not Path(config.finetune_decoder).is_file():
+                raise SystemExit(f"--finetune-decoder: no checkpoint at {config.finetune_decoder}")
             start = torch.load(config.finetune_decoder, weights_only=False)
             if TrainConfig.from_dict(start["train_config"]).model != config.model:
                 raise SystemExit(f"{config.finetune_decoder} has another architecture than this run")
