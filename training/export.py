@@ -69,12 +69,13 @@ def recalibrate_batch_norm(model: MelodyVAE, tokens: np.ndarray, batches: int = 
         norm.reset_running_stats()
         norm.momentum = None  # cumulative average over the passes below
     rng = np.random.default_rng(0)
+    noise = torch.Generator().manual_seed(0)  # seeded, so exporting a checkpoint twice gives the same files
     model.train()
     with torch.no_grad():
         for _ in range(batches):
             batch = torch.from_numpy(tokens[rng.choice(len(tokens), min(batch_size, len(tokens)), replace=False)])
             mean, logvar = model.encoder(batch)
-            model.decode(mean + torch.randn_like(mean) * torch.exp(0.5 * logvar))
+            model.decode(mean + torch.randn(mean.shape, generator=noise) * torch.exp(0.5 * logvar))
     for norm in norms:
         norm.momentum = 0.1
     model.eval()
@@ -153,6 +154,7 @@ def write_manifest(out_dir: Path, name: str, files: dict[str, str], model: Melod
         "faders": faders,
         "genres": genres,
         "training": {
+            "checkpoint": state.get("checkpoint"),
             "steps": state["step"], "minutes": round(state["seconds"] / 60, 1),
             "best_val_token_accuracy": round(state["best_accuracy"], 4),
             "batch_norm_recalibrated_on_windows": state.get("batch_norm_windows"),
@@ -216,6 +218,7 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
     """
     model, state = load_checkpoint(checkpoint)
     train_tokens = corpus.windows[corpus.select("train")].astype(np.int64)
+    state["checkpoint"] = str(checkpoint)
     state["batch_norm_windows"] = recalibrate_batch_norm(model, train_tokens)
     round_to_half(model)  # the shipped weights are float16; everything below uses them
     staging = out_dir.with_name(out_dir.name + ".staging")

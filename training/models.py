@@ -65,7 +65,9 @@ class ConvDecoder(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         h = self.head(z).view(-1, self.first_channels, self.length)
-        return self.body(h.unsqueeze(2) if self.planar else h).flatten(2).transpose(1, 2)
+        if self.planar:
+            return self.body(h.unsqueeze(2)).reshape(-1, N_TOKENS, WINDOW_STEPS).transpose(1, 2)
+        return self.body(h).transpose(1, 2)
 
 
 class GRUDecoder(nn.Module):
@@ -142,12 +144,14 @@ class PolyphaseUpsample(nn.Module):
         self.weight = nn.Parameter(phases)
         self.bias = nn.Parameter(layer.bias.detach().repeat(2))
         self.out_channels = out_channels
+        self.steps = 0  # input length, set by to_planar so the exported reshapes are constants
+
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = F.conv2d(x, self.weight, self.bias, padding=(0, 1))
-        batch, _, _, steps = y.shape
-        return y.view(batch, 2, self.out_channels, steps).permute(0, 2, 3, 1).reshape(
-            batch, self.out_channels, 1, 2 * steps)
+        steps = self.steps or y.shape[-1]
+        return y.reshape(-1, 2, self.out_channels, steps).permute(0, 2, 3, 1).reshape(
+            -1, self.out_channels, 1, 2 * steps)
 
     @staticmethod
     def transposed(weight: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -187,6 +191,10 @@ def to_planar(module: nn.Module) -> nn.Module:
                 setattr(parent, name, _planar_layer(child))
         if isinstance(parent, (Encoder, ConvDecoder)):
             parent.planar = True
+    for decoder in (m for m in planar.modules() if isinstance(m, ConvDecoder)):
+        upsamples = [layer for layer in decoder.body if isinstance(layer, PolyphaseUpsample)]
+        for depth, upsample in enumerate(upsamples):
+            upsample.steps = decoder.length << depth
     return planar
 
 
