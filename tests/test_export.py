@@ -131,6 +131,8 @@ def test_weights_ship_as_float16_and_unrounded_weights_are_refused(tiny_bundle, 
 
 
 def test_batch_norm_recalibration_replaces_skewed_running_statistics(tiny_config, tiny_corpus):
+    from dataclasses import replace
+
     from training.export import recalibrate_batch_norm
     from training.models import MelodyVAE
 
@@ -141,6 +143,11 @@ def test_batch_norm_recalibration_replaces_skewed_running_statistics(tiny_config
     used = recalibrate_batch_norm(model, tiny_corpus.windows.astype(np.int64), batches=3, batch_size=32)
     assert used == 96 and not model.training
     assert all(norm.running_mean.abs().max() < 100 and norm.momentum == 0.1 for norm in norms)
+    real_only = [norm.running_var.clone() for norm in norms]
+    # Invented fader values far out widen the decoder's activations in training; the statistics must follow.
+    recalibrate_batch_norm(model, tiny_corpus.windows.astype(np.int64), replace(tiny_config, swap_reach=20.0),
+                           batches=3, batch_size=32)
+    assert not torch.equal(norms[-1].running_var, real_only[-1])
 
 
 def test_exporting_a_checkpoint_twice_writes_the_same_model_files(tiny_bundle, tiny_corpus, tmp_path):

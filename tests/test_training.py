@@ -36,6 +36,21 @@ def test_fader_swap_asks_for_the_donors_attributes(monkeypatch):
     assert losses.swap_error(z[:, :4], target, *args) > 0.1
 
 
+def test_swaps_with_reach_invent_fader_values_and_ask_for_the_fader_line():
+    """Invented values are spread over +-reach; their targets lie on mean + std * value, clipped."""
+    attributes = torch.rand(512, 2) * 4
+    z = torch.cat([(attributes - 2) / 1.2, torch.randn(512, 3)], dim=1)
+    line = (torch.full((2,), 2.0), torch.full((2,), 1.2), torch.zeros(2), torch.full((2,), 4.0))
+    torch.manual_seed(0)
+    swapped, target = losses.swap_faders(z, attributes, [0, 1], reach=5.0, line=line)
+    moved = swapped[:, :2] != z[:, :2]
+    outside = moved & (swapped[:, :2].abs() > 2.0 / 1.2 + 1e-6)  # no window lies there: invented
+    assert 0.1 < outside.float().mean() < 0.4 and swapped[:, :2].abs().max() <= 5.0
+    expected = (2.0 + 1.2 * swapped[:, :2]).clamp(0.0, 4.0)
+    assert torch.allclose(target[outside], expected[outside])
+    assert torch.equal(target[~moved], attributes[~moved])
+
+
 def test_attribute_regularisation_rewards_matching_order():
     attribute = torch.tensor([1.0, 2.0, 3.0, 4.0])
     assert losses.attribute_regularisation(attribute, attribute, 10.0) < 0.01

@@ -30,6 +30,7 @@ def _train(args: argparse.Namespace) -> int:
                          anchor_weight=args.anchor_weight, anchor_clip=args.anchor_clip or None,
                          swap_attribute_weights=tuple(float(w) for w in args.swap_attribute_weights.split(",")),
                          swap_straight_through=args.swap_straight_through, swap_temperature=args.swap_temperature,
+                         swap_reach=args.swap_reach,
                          threads=args.threads, seed=args.seed, learning_rate=args.learning_rate,
                          finetune_decoder=str(args.finetune_decoder or ""),
                          eval_every=args.eval_every, checkpoint_every=args.eval_every, model=model)
@@ -194,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="swap-loss weight of each fader attribute, in fader order")
     train.add_argument("--swap-straight-through", action="store_true",
                        help="measure the swap loss's attributes on greedy tokens (straight-through gradient)")
+    train.add_argument("--swap-reach", type=float, default=defaults.swap_reach,
+                       help="half the swaps invent fader values in +-REACH with targets on the fader's line (0: off)")
     train.add_argument("--swap-temperature", type=float, default=defaults.swap_temperature,
                        help="softmax temperature of the swap loss's attributes (below 1 sharpens)")
     train.add_argument("--learning-rate", type=float, default=defaults.learning_rate,

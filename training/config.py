@@ -48,6 +48,7 @@ class TrainConfig(Settings):
     swap_attribute_weights: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0)  # density, register, spread, motion
     swap_straight_through: bool = False  # measure the swap's attributes on greedy tokens (straight-through)
     swap_temperature: float = 0.3  # softmax temperature of the swap's soft attributes (< 1 sharpens)
+    swap_reach: float = 0.0  # > 0: half the swaps invent fader values in +-reach (see losses.swap_faders)
     max_shift: int = 6
     # A checkpoint to start from, training only its decoder: the encoder and prior stay frozen, so the
     # latent space (and the pair models trained in it) stay valid. Empty: train everything from scratch.

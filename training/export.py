@@ -15,6 +15,7 @@ from engine.codec import WINDOW_STEPS
 from engine.latent import LatentModel
 from training.corpus import GENRES, Corpus, summary
 from training.evaluate import fitted_prior
+from training import losses
 from training.half_weights import round_to_half, store_half, stored_weights
 from training.models import DecoderExport, EncoderExport, MelodyVAE, PolyphaseUpsample
 from training.config import TrainConfig
@@ -59,23 +60,35 @@ def export_onnx(model: MelodyVAE, out_dir: Path) -> dict[str, str]:
     return {"encoder": "encoder.onnx", "decoder": "decoder.onnx"}
 
 
-def recalibrate_batch_norm(model: MelodyVAE, tokens: np.ndarray, batches: int = 40, batch_size: int = 256) -> int:
-    """Recompute every batch norm's running statistics from real training windows (encoder
-    on windows, decoder on their posterior samples, as in training) with an exact average.
-    Training updates them with a moving average that lags the weights; this is the
-    "precise BN" fix. Returns the number of windows used."""
+def recalibrate_batch_norm(model: MelodyVAE, tokens: np.ndarray, config: TrainConfig | None = None,
+                           batches: int = 40, batch_size: int = 256) -> int:
+    """Recompute every batch norm's running statistics from real training windows with an
+    exact average ("precise BN"): training updates them with a moving average that lags the
+    weights. The batches are the ones training saw: the encoder on windows, the decoder on
+    their posterior samples, joined by their fader swaps when ``config`` trained with them
+    (invented fader values far from the data shift the decoder's batch statistics).
+    Returns the number of windows used."""
     norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     for norm in norms:
         norm.reset_running_stats()
         norm.momentum = None  # cumulative average over the passes below
     rng = np.random.default_rng(0)
     noise = torch.Generator().manual_seed(0)  # seeded, so exporting a checkpoint twice gives the same files
+    swapping = config is not None and config.swap_weight > 0 and config.model.decoder == "conv"
+    if swapping:
+        attributes = torch.from_numpy(measure(tokens).astype(np.float32))
+        line = (attributes.mean(0), attributes.std(0), *attributes.aminmax(dim=0))
     model.train()
     with torch.no_grad():
         for _ in range(batches):
-            batch = torch.from_numpy(tokens[rng.choice(len(tokens), min(batch_size, len(tokens)), replace=False)])
-            mean, logvar = model.encoder(batch)
-            model.decode(mean + torch.randn(mean.shape, generator=noise) * torch.exp(0.5 * logvar))
+            chosen = rng.choice(len(tokens), min(batch_size, len(tokens)), replace=False)
+            mean, logvar = model.encoder(torch.from_numpy(tokens[chosen]))
+            z = mean + torch.randn(mean.shape, generator=noise) * torch.exp(0.5 * logvar)
+            if swapping:
+                torch.manual_seed(len(chosen))  # swap_faders draws from the global generator
+                swapped, _ = losses.swap_faders(z, attributes[chosen], FADER_INDEX, config.swap_reach, line)
+                z = torch.cat([z, swapped])
+            model.decode(z)
     for norm in norms:
         norm.momentum = 0.1
     model.eval()
@@ -219,7 +232,7 @@ def export_bundle(checkpoint: Path, corpus: Corpus, out_dir: Path, name: str) ->
     model, state = load_checkpoint(checkpoint)
     train_tokens = corpus.windows[corpus.select("train")].astype(np.int64)
     state["checkpoint"] = str(checkpoint)
-    state["batch_norm_windows"] = recalibrate_batch_norm(model, train_tokens)
+    state["batch_norm_windows"] = recalibrate_batch_norm(model, train_tokens, TrainConfig.from_dict(state["train_config"]))
     round_to_half(model)  # the shipped weights are float16; everything below uses them
     staging = out_dir.with_name(out_dir.name + ".staging")
     shutil.rmtree(staging, ignore_errors=True)

@@ -68,21 +68,35 @@ def _soft_motion(onset: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
     return moved / weight.clamp_min(1e-6)
 
 
-def swap_faders(z: torch.Tensor, attributes: torch.Tensor, fader_index: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+def swap_faders(z: torch.Tensor, attributes: torch.Tensor, fader_index: list[int],
+                reach: float = 0.0, line: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Give each window's faders, each with probability 1/2, values borrowed from other
     windows. Returns the detached swapped latents and the attributes they ask for: the
     donor's for a swapped fader, the window's own for the others.
 
     Independent swaps train faders moved together, as musicians move them. ``attributes``
-    are raw (B, n_faders). The latents are detached: only the decoder learns to obey."""
+    are raw (B, n_faders). The latents are detached: only the decoder learns to obey.
+
+    With ``reach`` > 0, half of the swapped faders instead take a value drawn evenly from
+    [-reach, reach] and ask for the attribute on the fader's line, ``line`` = (mean, std,
+    low, high) per attribute: mean + std * value, kept within low..high. Donors are mostly
+    mid-range windows, while a fader slides over its whole latent range, well past the
+    1st..99th percentile where few windows lie."""
     batch, n_faders = attributes.shape
     donors = torch.stack([torch.randperm(batch, device=z.device) for _ in range(n_faders)], dim=1)
     swap = torch.rand(batch, n_faders, device=z.device) < 0.5
     columns = torch.tensor(fader_index, device=z.device)
     swapped = z.detach().clone()
     borrowed = z.detach()[donors, columns]  # (B, n_faders): fader f of window donors[:, f]
+    asked = attributes[donors, torch.arange(n_faders, device=z.device)]
+    if reach > 0:
+        mean, std, low, high = line
+        drawn = (torch.rand(batch, n_faders, device=z.device) * 2 - 1) * reach
+        invented = torch.rand(batch, n_faders, device=z.device) < 0.5
+        borrowed = torch.where(invented, drawn, borrowed)
+        asked = torch.where(invented, torch.minimum(torch.maximum(mean + std * drawn, low), high), asked)
     swapped[:, columns] = torch.where(swap, borrowed, swapped[:, columns])
-    target = torch.where(swap, attributes[donors, torch.arange(n_faders, device=z.device)], attributes)
+    target = torch.where(swap, asked, attributes)
     return swapped, target
 
 

@@ -47,6 +47,7 @@ class Trainer:
         self.val_tokens = val.tokens[torch.randperm(len(val), generator=torch.Generator().manual_seed(1))[:2048]]
         self.attribute_mean = self.train_set.attributes.mean(0)
         self.attribute_std = self.train_set.attributes.std(0)
+        self.fader_line = (self.attribute_mean, self.attribute_std, *self.train_set.attributes.aminmax(dim=0))
         self.swap_weights = torch.tensor(config.swap_attribute_weights, dtype=torch.float32)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.sampler = BatchSampler(self.train_set, config.batch_size, config.max_shift, self.generator)
@@ -115,7 +116,7 @@ class Trainer:
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
         swapping = c.swap_weight > 0 and c.model.decoder == "conv"
         if swapping:  # one pass for real and swapped latents: see losses.swap_error
-            swapped, target = losses.swap_faders(z, attributes, FADER_INDEX)
+            swapped, target = losses.swap_faders(z, attributes, FADER_INDEX, c.swap_reach, self.fader_line)
             logits, swap_logits = self.model.decode(torch.cat([z, swapped])).split(len(z))
         else:
             logits = self.model.decode(z, tokens)
