@@ -3,10 +3,10 @@ import json
 
 import numpy as np
 
-from engine.attributes import ATTRIBUTES
-from engine.codec import HOLD, REST
+from engine.attributes import ATTRIBUTES, measure
+from engine.codec import HOLD, N_TOKENS, REST
 from training import metrics
-from training.evaluate import BundleBackend, evaluate
+from training.evaluate import BundleBackend, evaluate, swap_obedience
 
 
 def test_token_accuracy_and_onset_f1():
@@ -51,7 +51,39 @@ def test_full_evaluation_writes_json_and_plots(tiny_bundle, tiny_corpus, tmp_pat
     assert saved == json.loads(json.dumps(results))
     assert 0 <= saved["reconstruction"]["token_accuracy"] <= 1
     assert len(saved["interpolation"]["mean_curve"]) == 11
-    assert set(saved["faders"]) >= set(ATTRIBUTES)
+    assert set(saved["faders"]) >= set(ATTRIBUTES) and set(saved["fader_swaps"]) >= set(ATTRIBUTES)
+    assert len(saved["faders"]["density"]["std_by_slide"]) == 8
     assert {"learned", "fitted", "floor_train_vs_test"} == set(saved["prior_samples"])
     for picture in ("interpolation.png", "faders.png", "latent_pca.png", "losses.png"):
         assert (tmp_path / picture).read_bytes()[:4] == b"\x89PNG"
+
+
+class _WindowTable:
+    """A fake backend whose latent is a window number, copied into every fader dimension
+    and a fifth one; decoding plays a window from the table."""
+
+    fader_index = [0, 1, 2, 3]
+
+    def __init__(self, tokens: np.ndarray, obeys: bool) -> None:
+        self.tokens, self.obeys = tokens, obeys
+
+    def encode(self, tokens: np.ndarray):
+        rows = np.array([np.flatnonzero((self.tokens == t).all(1))[0] for t in tokens], dtype=np.float32)
+        return np.repeat(rows[:, None], 5, axis=1), np.zeros((len(rows), 5), np.float32)
+
+    def decode_logits(self, z: np.ndarray) -> np.ndarray:
+        own = z[:, 4]
+        moved = np.where(z[:, :4] != own[:, None], z[:, :4], -1).max(axis=1)  # the donor's number, if any
+        chosen = np.where(moved >= 0, moved, own) if self.obeys else own
+        return np.eye(N_TOKENS, dtype=np.float32)[self.tokens[chosen.astype(int)]]
+
+
+def test_swap_obedience_tells_a_decoder_that_follows_the_donor_from_one_that_keeps_its_own(tiny_corpus):
+    tokens = np.unique(tiny_corpus.windows.astype(np.int64), axis=0)[:200]
+    train_std = np.nanstd(measure(tokens), axis=0)
+    obeys = swap_obedience(_WindowTable(tokens, True), tokens, train_std, windows=200)
+    keeps = swap_obedience(_WindowTable(tokens, False), tokens, train_std, windows=200)
+    for name in ATTRIBUTES:
+        assert obeys[name]["donor_correlation"] > 0.99 and keeps[name]["own_correlation"] > 0.99
+        assert abs(keeps[name]["donor_correlation"]) < 0.3
+    assert keeps["density"]["others_moved_std"] == 0.0

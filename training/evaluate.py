@@ -127,6 +127,7 @@ def faders(backend: Backend, train_z: np.ndarray, train_tokens: np.ndarray, test
         low, high = train_z[:, index].min(), train_z[:, index].max()
         slides = low + np.arange(1, SLIDE_STEPS + 1) / SLIDE_STEPS * (high - low)
         scores = {"consistency": [], "restrictiveness": [], "linearity": []}
+        spread_by_slide = []
         for seed in range(seeds):
             chosen = np.random.default_rng(seed).choice(len(test_tokens), FADER_WINDOWS, replace=False)
             z = encode_means(backend, test_tokens[chosen])
@@ -135,13 +136,39 @@ def faders(backend: Backend, train_z: np.ndarray, train_tokens: np.ndarray, test
             decoded = decode_greedy(backend, slid.reshape(-1, z.shape[-1]))
             values = (measure(decoded) / train_std).reshape(SLIDE_STEPS, FADER_WINDOWS, -1)
             others = [o for o in range(len(ATTRIBUTES)) if o != f]
-            scores["consistency"].append(1 - np.nanmean(np.nanstd(values[:, :, f], axis=1)))
+            spread_by_slide.append(np.nanstd(values[:, :, f], axis=1))
+            scores["consistency"].append(1 - np.nanmean(spread_by_slide[-1]))
             scores["restrictiveness"].append(1 - np.nanmean(np.nanstd(values[:, :, others], axis=0)))
             x = np.repeat(slides[:, None], FADER_WINDOWS, axis=1).ravel()
             scores["linearity"].append(metrics.r_squared(x, values[:, :, f].ravel()))
         results[name] = {k: {"mean": float(np.mean(v)), "std": float(np.std(v))} for k, v in scores.items()}
         results[name]["latent_range"] = [float(low), float(high)]
+        # Consistency by slide: where along the fader the windows disagree (seed mean).
+        results[name]["std_by_slide"] = np.mean(spread_by_slide, axis=0).round(4).tolist()
     return {"seeds": seeds, "slides": SLIDE_STEPS, "windows": FADER_WINDOWS, "linearity": "pooled R^2", **results}
+
+
+def swap_obedience(backend: Backend, test_tokens: np.ndarray, train_std: np.ndarray, windows: int = 1024) -> dict:
+    """Give each test window one fader value of another (its donor), decode greedily, and
+    correlate the attribute played with the donor's and with the window's own. A decoder that
+    obeys its faders follows the donor; one that ignores them keeps its own."""
+    rng = np.random.default_rng(0)
+    tokens = test_tokens[rng.choice(len(test_tokens), min(windows, len(test_tokens)), replace=False)]
+    z, own = encode_means(backend, tokens), measure(tokens)
+    donors = rng.permutation(len(tokens))
+    results = {}
+    for f, (name, index) in enumerate(zip(ATTRIBUTES, backend.fader_index)):
+        swapped = z.copy()
+        swapped[:, index] = z[donors, index]
+        played = measure(decode_greedy(backend, swapped))
+        known = ~np.isnan(played[:, f]) & ~np.isnan(own[:, f]) & ~np.isnan(own[donors, f])
+        others = [o for o in range(len(ATTRIBUTES)) if o != f]
+        results[name] = {
+            "donor_correlation": float(np.corrcoef(played[known, f], own[donors][known, f])[0, 1]),
+            "own_correlation": float(np.corrcoef(played[known, f], own[known, f])[0, 1]),
+            "others_moved_std": float(np.nanmean(np.abs(played[:, others] - own[:, others]) / train_std[others])),
+        }
+    return {"windows": int(len(tokens)), **results}
 
 
 def fitted_prior(z: np.ndarray, genre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -288,6 +315,7 @@ def evaluate(backend: Backend, corpus: Corpus, out_dir: Path, seeds: int = 5, qu
     if not quick:
         results["interpolation"] = interpolation(backend, test, rng)
         results["faders"] = faders(backend, train_z, train, test, seeds)
+        results["fader_swaps"] = swap_obedience(backend, test, np.nanstd(measure(train), axis=0))
         plot_interpolation(results["interpolation"], out_dir / "interpolation.png")
         plot_faders(backend, corpus, out_dir / "faders.png")
         latent_pca(backend, corpus, out_dir / "latent_pca.png")
