@@ -1,8 +1,8 @@
 """ONNX export: parity with PyTorch, manifest contents, and an engine that needs no torch."""
 import json
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,7 +111,7 @@ def test_polyphase_upsampling_is_the_transposed_convolution_and_inverts():
 
 
 def test_exported_decoder_reshapes_with_constants(tiny_bundle):
-    """Shape arithmetic at run time cost about a tenth of a decode; the planar decoder knows its lengths."""
+    """Run-time shape arithmetic cost a few percent of a decode; the planar decoder knows its lengths."""
     import onnx
 
     ops = {node.op_type for node in onnx.load(str(tiny_bundle / "decoder.onnx")).graph.node}
