@@ -135,3 +135,10 @@ def test_finetuning_from_a_missing_checkpoint_says_so(tmp_path, tiny_corpus, tin
 
     with pytest.raises(SystemExit, match="no checkpoint at"):
         Trainer(replace(tiny_config, finetune_decoder=str(tmp_path / "nope.pt")), tiny_corpus, tmp_path / "run")
+
+
+def test_a_negative_swap_reach_is_refused_with_one_message(tmp_path, tiny_corpus, tiny_config):
+    from dataclasses import replace
+
+    with pytest.raises(SystemExit, match="--swap-reach must be 0"):
+        Trainer(replace(tiny_config, swap_reach=-1.0), tiny_corpus, tmp_path / "run")

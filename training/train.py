@@ -37,6 +37,8 @@ class Trainer:
     """Owns the model, optimiser, sampler and checkpoint of one run directory."""
 
     def __init__(self, config: TrainConfig, corpus: Corpus, run_dir: Path) -> None:
+        if config.swap_reach < 0:
+            raise SystemExit(f"--swap-reach must be 0 (off) or more, got {config.swap_reach}")
         torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)
         self.config = config
