@@ -34,6 +34,10 @@ from engine.bundle import DEFAULT_BUNDLE  # noqa: E402
 START, END = "<!-- latency:start -->", "<!-- latency:end -->"
 
 
+OPTIMIZE_BUDGETS = (16, 64, 256)
+OPTIMIZE_REQUESTS = 50
+
+
 def four_bar_clip(seed: int) -> dict:
     """A 4-bar melody of mixed note lengths."""
     rng = np.random.default_rng(seed)
@@ -58,6 +62,8 @@ def requests(ops: list[str]) -> dict[str, dict]:
         "generate": {"variations": 4, "seed": 3, "genre": "folk"},
         "fuse": {"left": a, "right": b, "style": [0.3, 0.7]},
         "continue": {"clip": a, "bars": 4, "temperature": 1.0, "seed": 2},
+        "restyle": {"clip": a, "genre": "chorale"},
+        "refine": {"clip": a},
     }
     return {op: payload for op, payload in every.items() if op in ops}
 
@@ -226,12 +232,20 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
               "(target ≤ 1 s).", ""]
     process, port, _ = start_server(bundle)
     lines += ["### OSC round trip (127.0.0.1, 4-bar clips, sequential requests)", "",
-              f"{count} requests per op after {warmup} warm-up requests. Target: p50 ≤ 3 ms, p99 ≤ 10 ms.", "",
+              f"{count} requests per op after {warmup} warm-up requests. Targets: p50 ≤ 3 ms and p99 ≤ 10 ms for info … continue (issues 3, 4), p99 ≤ 10 ms for restyle and refine (issue 7).", "",
               "| op | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
     try:
         for op, payload in requests(bundle_ops(bundle)).items():
             times = round_trips(port, op, payload, count, warmup)
             lines.append(f"| {op} | {np.percentile(times, 50):.2f} | {np.percentile(times, 99):.2f} | {times.max():.2f} |")
+        lines += ["", "### `optimize` round trip by budget (first_pitch objective)", "",
+                  f"{OPTIMIZE_REQUESTS} requests per budget after 3 warm-up requests; its latency grows with the "
+                  "budget (decoded candidates), so it has no fixed target.", "",
+                  "| budget | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
+        for budget in OPTIMIZE_BUDGETS:
+            payload = {"objective": "first_pitch", "target": 67, "budget": budget, "seed": 1}
+            times = round_trips(port, "optimize", payload, OPTIMIZE_REQUESTS, 3)
+            lines.append(f"| {budget} | {np.percentile(times, 50):.2f} | {np.percentile(times, 99):.2f} | {times.max():.2f} |")
     finally:
         process.terminate()
         process.wait()
