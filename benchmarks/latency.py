@@ -232,7 +232,8 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
               "(target ≤ 1 s).", ""]
     process, port, _ = start_server(bundle)
     lines += ["### OSC round trip (127.0.0.1, 4-bar clips, sequential requests)", "",
-              f"{count} requests per op after {warmup} warm-up requests. Targets: p50 ≤ 3 ms and p99 ≤ 10 ms for info … continue (issues 3, 4), p99 ≤ 10 ms for restyle and refine (issue 7).", "",
+              f"{count} requests per op after {warmup} warm-up requests. Targets: p50 ≤ 3 ms and p99 ≤ 10 ms "
+              "for info … continue (issues 3, 4), p99 ≤ 10 ms for restyle and refine (issue 7).", "",
               "| op | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
     try:
         for op, payload in requests(bundle_ops(bundle)).items():
