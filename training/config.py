@@ -59,6 +59,11 @@ class TrainConfig(Settings):
     threads: int = 2
     model: ModelConfig = field(default_factory=ModelConfig)
 
+    @property
+    def swaps(self) -> bool:
+        """Whether training decodes fader swaps (parallel decoders only)."""
+        return self.swap_weight > 0 and self.model.decoder == "conv"
+
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
         """Inverse of :meth:`to_dict`."""

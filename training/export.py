@@ -74,10 +74,10 @@ def recalibrate_batch_norm(model: MelodyVAE, tokens: np.ndarray, config: TrainCo
         norm.momentum = None  # cumulative average over the passes below
     rng = np.random.default_rng(0)
     noise = torch.Generator().manual_seed(0)  # seeded, so exporting a checkpoint twice gives the same files
-    swapping = config is not None and config.swap_weight > 0 and config.model.decoder == "conv"
+    swapping = config is not None and config.swaps
     if swapping:
         attributes = torch.from_numpy(measure(tokens).astype(np.float32))
-        line = (attributes.mean(0), attributes.std(0), *attributes.aminmax(dim=0))
+        line = losses.fader_line(attributes)
     model.train()
     with torch.no_grad():
         for _ in range(batches):

@@ -68,6 +68,12 @@ def _soft_motion(onset: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
     return moved / weight.clamp_min(1e-6)
 
 
+def fader_line(attributes: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """(mean, std, min, max) of each attribute over windows (B, n_faders): what
+    :func:`swap_faders` needs to set targets for invented fader values."""
+    return (attributes.mean(0), attributes.std(0), *attributes.aminmax(dim=0))
+
+
 def swap_faders(z: torch.Tensor, attributes: torch.Tensor, fader_index: list[int],
                 reach: float = 0.0, line: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Give each window's faders, each with probability 1/2, values borrowed from other

@@ -49,7 +49,7 @@ class Trainer:
         self.val_tokens = val.tokens[torch.randperm(len(val), generator=torch.Generator().manual_seed(1))[:2048]]
         self.attribute_mean = self.train_set.attributes.mean(0)
         self.attribute_std = self.train_set.attributes.std(0)
-        self.fader_line = (self.attribute_mean, self.attribute_std, *self.train_set.attributes.aminmax(dim=0))
+        self.fader_line = losses.fader_line(self.train_set.attributes)
         self.swap_weights = torch.tensor(config.swap_attribute_weights, dtype=torch.float32)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.sampler = BatchSampler(self.train_set, config.batch_size, config.max_shift, self.generator)
@@ -116,8 +116,7 @@ class Trainer:
         with torch.set_grad_enabled(not c.finetune_decoder):
             mean, logvar = self.model.encoder(tokens)
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
-        swapping = c.swap_weight > 0 and c.model.decoder == "conv"
-        if swapping:  # one pass for real and swapped latents: see losses.swap_error
+        if c.swaps:  # one pass for real and swapped latents: see losses.swap_error
             swapped, target = losses.swap_faders(z, attributes, FADER_INDEX, c.swap_reach, self.fader_line)
             logits, swap_logits = self.model.decode(torch.cat([z, swapped])).split(len(z))
         else:
@@ -136,7 +135,7 @@ class Trainer:
         terms["anchor"] = ((mean[:, FADER_INDEX] - standard) ** 2).mean()
         total = terms["reconstruction"] + beta * terms["kl"] + c.regularisation_weight * terms["regularisation"]
         total = total + c.anchor_weight * terms["anchor"]
-        if swapping:
+        if c.swaps:
             terms["swap"] = losses.swap_error(swap_logits, target, self.attribute_std, self.swap_weights,
                                               c.swap_straight_through, c.swap_temperature)
             total = total + c.swap_weight * terms["swap"]
