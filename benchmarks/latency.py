@@ -36,6 +36,7 @@ START, END = "<!-- latency:start -->", "<!-- latency:end -->"
 
 OPTIMIZE_BUDGETS = (16, 64, 256)
 OPTIMIZE_REQUESTS = 50
+BATCHES = (1, 2, 4, 5, 8)
 
 
 def four_bar_clip(seed: int) -> dict:
@@ -99,16 +100,21 @@ def round_trips(port: int, op: str, payload: dict, count: int, warmup: int) -> n
     return np.array(times)
 
 
-def op_times(engine: Engine, op: str, payload: dict, count: int) -> np.ndarray:
-    """Milliseconds of ``count`` calls of one op on the engine, after a short warm-up."""
+def call_times(call, count: int) -> np.ndarray:
+    """Milliseconds of ``count`` calls of ``call()``, after a short warm-up."""
     for _ in range(10):
-        HANDLERS[op](engine, payload)
+        call()
     times = []
     for _ in range(count):
         begin = time.perf_counter()
-        HANDLERS[op](engine, payload)
+        call()
         times.append((time.perf_counter() - begin) * 1000)
     return np.array(times)
+
+
+def op_times(engine: Engine, op: str, payload: dict, count: int) -> np.ndarray:
+    """Milliseconds of ``count`` calls of one op on the engine, after a short warm-up."""
+    return call_times(lambda: HANDLERS[op](engine, payload), count)
 
 
 def in_process(engine: Engine, op: str, payload: dict, count: int) -> float:
@@ -150,28 +156,52 @@ class EagerLatent:
         return self.pairs.continuation(left)
 
 
-def onnx_vs_torch(bundle: Path, count: int, rounds: int = 5) -> list[tuple[str, float, float, list[float]]]:
-    """(op, ONNX ms, eager PyTorch ms, speed-up of each round) for each op, one thread each, same
-    weights and inputs. The two alternate in ``rounds`` rounds, so drift in the machine's speed
-    falls on both alike; each time is the median over all rounds."""
+def onnx_vs_torch(bundle: Path, count: int, rounds: int = 5) -> list[tuple[str, float, float, float, list[float]]]:
+    """(op, ONNX ms as shipped, ONNX ms with the float decoder, eager PyTorch ms, shipped speed-up
+    of each round) for each op, one thread each, same inputs and the float weights in PyTorch.
+    The three alternate in ``rounds`` rounds, so drift in the machine's speed falls on all alike;
+    each time is the median over all rounds."""
     import torch
 
     from training.export import torch_model_from_bundle
     from training.export_pairs import torch_pair_models_from_bundle
 
     torch.set_num_threads(1)
-    onnx, eager = Engine(bundle), Engine(bundle)
+    shipped, float_decoder, eager = Engine(bundle), Engine(bundle, int8=False), Engine(bundle, int8=False)
     eager.model = EagerLatent(torch_model_from_bundle(bundle), eager.bundle.latent_size,
                               torch_pair_models_from_bundle(bundle))
     rows = []
     for op, payload in requests(bundle_ops(bundle)).items():
         if op == "info":
             continue
-        per_round = [(op_times(onnx, op, payload, count // rounds), op_times(eager, op, payload, count // rounds))
+        per_round = [[op_times(engine, op, payload, count // rounds) for engine in (shipped, float_decoder, eager)]
                      for _ in range(rounds)]
-        onnx_ms = float(np.median(np.concatenate([o for o, _ in per_round])))
-        torch_ms = float(np.median(np.concatenate([t for _, t in per_round])))
-        rows.append((op, onnx_ms, torch_ms, [float(np.median(t) / np.median(o)) for o, t in per_round]))
+        medians = [float(np.median(np.concatenate([times[i] for times in per_round]))) for i in range(3)]
+        rows.append((op, *medians, [float(np.median(t) / np.median(o)) for o, _, t in per_round]))
+    return rows
+
+
+def decode_by_batch(bundle: Path, count: int) -> list[tuple[int, float, float, float]]:
+    """(batch, ONNX int8 ms, ONNX float ms, eager PyTorch ms) of one decoder call: the fixed cost
+    per call against the cost per latent."""
+    import torch
+
+    from engine.bundle import load_bundle
+    from engine.latent import LatentModel
+    from training.export import torch_model_from_bundle
+
+    torch.set_num_threads(1)
+    loaded = load_bundle(bundle)
+    shipped, reference = LatentModel(loaded), LatentModel(loaded, int8=False)
+    eager = torch_model_from_bundle(bundle)
+    latents = np.random.default_rng(0).standard_normal((max(BATCHES), loaded.latent_size)).astype(np.float32)
+    rows = []
+    for batch in BATCHES:
+        z = latents[:batch]
+        with torch.no_grad():
+            calls = (lambda: shipped.decode_logits(z), lambda: reference.decode_logits(z),
+                     lambda: eager.decode(torch.from_numpy(z)))
+            rows.append((batch, *(float(np.median(call_times(call, count))) for call in calls)))
     return rows
 
 
@@ -253,11 +283,19 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     lines.append("")
     try:
         rows = onnx_vs_torch(bundle, count)
-        lines += ["### ONNX Runtime against eager PyTorch (same weights and inputs, 1 thread each)", "",
-                  "Median of the op called in-process; the two alternate in 5 rounds, and the last column gives "
-                  "the lowest and highest round's speed-up. Target: ONNX at least 3× faster.", "",
-                  "| op | ONNX ms | PyTorch ms | speed-up | rounds |", "|---|---|---|---|---|"]
-        lines += [f"| {op} | {o:.2f} | {t:.2f} | {t / o:.2f}× | {min(r):.2f}–{max(r):.2f}× |" for op, o, t, r in rows]
+        batches = decode_by_batch(bundle, count)
+        lines += ["### ONNX Runtime against eager PyTorch (1 thread each)", "",
+                  "Median of the op called in-process. *Shipped* is the engine as it runs: ONNX with the int8 "
+                  "decoder (`python -m training quantize`); *float* is ONNX with the bundle's float reference "
+                  "decoder; PyTorch runs the float weights. The three alternate in 5 rounds, and the last column "
+                  "gives the lowest and highest round's shipped speed-up. Target: ONNX at least 3× faster.", "",
+                  "| op | shipped ms | float ms | PyTorch ms | speed-up shipped | speed-up float | rounds (shipped) |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {op} | {o:.2f} | {f:.2f} | {t:.2f} | {t / o:.2f}× | {t / f:.2f}× | {min(r):.2f}–{max(r):.2f}× |"
+                  for op, o, f, t, r in rows]
+        lines += ["", "### One decoder call by batch size", "",
+                  "| latents | ONNX int8 ms | ONNX float ms | PyTorch ms |", "|---|---|---|---|"]
+        lines += [f"| {b} | {q:.3f} | {f:.3f} | {t:.3f} |" for b, q, f, t in batches]
     except ImportError:
         lines += ["(PyTorch comparison skipped: install the `train` extra.)"]
     lines += ["", "### ONNX Runtime session options (one window / one latent)", "",

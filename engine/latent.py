@@ -8,6 +8,9 @@ from .bundle import Bundle, BundleError
 from .codec import WINDOW_STEPS
 
 
+PAIR_ROLES = ("fusion", "continuation", "genre_fusion")
+
+
 def session_options(threads: int = 1) -> ort.SessionOptions:
     """Options for small, latency-bound graphs: few threads, full graph optimisation."""
     options = ort.SessionOptions()
@@ -38,17 +41,22 @@ def sample_mixture(log_weights: np.ndarray, means: np.ndarray, log_std: np.ndarr
 class LatentModel:
     """Encoder and decoder sessions of a bundle, and its pair models when it has them."""
 
-    def __init__(self, bundle: Bundle, threads: int = 1) -> None:
+    def __init__(self, bundle: Bundle, threads: int = 1, int8: bool = True) -> None:
+        """Sessions for every model in the bundle; the decoder is its int8 twin when the bundle
+        has one and ``int8`` is set, else the float reference."""
         self.bundle = bundle
         options = session_options(threads)
+        files = bundle.manifest["files"]
+        decoder = "decoder_int8" if int8 and "decoder_int8" in files else "decoder"
+        roles = {"encoder": "encoder", "decoder": decoder, **{role: role for role in PAIR_ROLES if role in files}}
         self._sessions = {}
         try:
-            for role in ("encoder", "decoder", "fusion", "continuation", "genre_fusion"):
-                if role in bundle.manifest["files"]:
-                    self._sessions[role] = ort.InferenceSession(str(bundle.file(role)), options,
-                                                                providers=["CPUExecutionProvider"])
+            for role, file_role in roles.items():
+                self._sessions[role] = ort.InferenceSession(str(bundle.file(file_role)), options,
+                                                            providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for bad graphs
             raise BundleError(f"bundle {bundle.path}: ONNX file could not be loaded ({error})") from None
+        self.decoder_role = decoder
         self._encoder, self._decoder = self._sessions["encoder"], self._sessions["decoder"]
 
     @property

@@ -48,9 +48,11 @@ def _check_unit(value: float, what: str) -> float:
 class Engine:
     """A loaded bundle and the operations musicians call."""
 
-    def __init__(self, bundle: Bundle | str | None = None, threads: int = 1) -> None:
+    def __init__(self, bundle: Bundle | str | None = None, threads: int = 1, int8: bool = True) -> None:
+        """The engine on a bundle (the shipped one by default); ``int8=False`` decodes with the
+        float reference decoder even when the bundle has an int8 twin."""
         self.bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
-        self.model = LatentModel(self.bundle, threads=threads)
+        self.model = LatentModel(self.bundle, threads=threads, int8=int8)
         self.faders_by_name = {fader.name: fader for fader in self.bundle.faders}
         self.genres_by_name = {genre.name: genre for genre in self.bundle.genres}
 

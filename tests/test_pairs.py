@@ -126,6 +126,23 @@ def test_reality_guided_fusion_trains_through_the_decoder(tmp_path, tiny_bundle,
     assert rows[-1]["guided"] > 0 and 0.0 < rows[-1]["guide_fused"] < 1.0
 
 
+def test_reality_guided_continuation_judges_sampled_continuations(tmp_path, tiny_bundle, tiny_corpus):
+    from training.config import ContinuationConfig, RealityConfig
+    from training.pair_runs import continuation_density, train_continuation
+
+    reality = RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1)
+    densities = {}
+    for weight in (0.0, 5.0):
+        config = ContinuationConfig(steps=3, batch_size=8, hidden=16, components=2, eval_every=3, transpositions=1,
+                                    reality_weight=weight, guided_batch=4)
+        train_continuation(config, tiny_corpus, tiny_bundle, tmp_path / f"continuation-{weight}", reality_config=reality)
+        densities[weight] = continuation_density(tmp_path / f"continuation-{weight}" / "last.pt", 16)
+    rows = [json.loads(line) for line in (tmp_path / "continuation-5.0" / "log.jsonl").read_text().splitlines()]
+    assert rows[-1]["guided"] > 0 and 0.0 < rows[-1]["guide_sampled"] < 1.0
+    unguided, guided = (dict(densities[w].named_parameters()) for w in (0.0, 5.0))
+    assert any(not torch.equal(unguided[name], guided[name]) for name in unguided)
+
+
 def test_straight_through_tokens_are_one_hot_with_softmax_gradients():
     from training.reality_guide import straight_through_tokens
 

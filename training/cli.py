@@ -134,7 +134,7 @@ def _continuation(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus
     from training.pair_runs import train_continuation
 
-    config = ContinuationConfig(steps=args.steps, components=args.components)
+    config = ContinuationConfig(steps=args.steps, components=args.components, reality_weight=args.reality_weight)
     train_continuation(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -163,6 +163,15 @@ def _export_pairs(args: argparse.Namespace) -> int:
 
     manifest = export_pairs(args.bundle, args.fusion, args.continuation)
     print(f"added fusion and continuation to {args.bundle}: parity {manifest['parity']}")
+    return 0
+
+
+def _quantize(args: argparse.Namespace) -> int:
+    from training.corpus import build_corpus
+    from training.quantize import add_int8_decoder
+
+    entry = add_int8_decoder(args.bundle, build_corpus(limit=args.limit))
+    print(f"added an int8 decoder to {args.bundle}: token agreement with the float one {entry['token_agreement']}")
     return 0
 
 
@@ -268,12 +277,18 @@ def build_parser() -> argparse.ArgumentParser:
                                 _continuation, ContinuationConfig().steps, Path("runs/continuation"))
     continuation.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     continuation.add_argument("--components", type=int, default=ContinuationConfig().components)
+    continuation.add_argument("--reality-weight", type=float, default=ContinuationConfig().reality_weight,
+                              help="weight of the training-split reality classifier on sampled continuations")
 
     export_pairs = commands.add_parser("export-pairs", help="add fusion and continuation models to a bundle")
     export_pairs.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     export_pairs.add_argument("--fusion", type=Path, default=Path("runs/fusion/last.pt"))
     export_pairs.add_argument("--continuation", type=Path, default=Path("runs/continuation/best.pt"))
     export_pairs.set_defaults(func=_export_pairs)
+    quantize = commands.add_parser("quantize", help="add an int8 twin of the decoder to a bundle (the engine plays it)")
+    quantize.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    quantize.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
+    quantize.set_defaults(func=_quantize)
 
     from training.config import GenreFusionConfig
     from training.corpus import GENRES

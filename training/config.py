@@ -107,6 +107,8 @@ class ContinuationConfig(Settings):
     transpositions: int = 4
     eval_every: int = 250
     seed: int = 0
+    reality_weight: float = 0.0  # weight of the training-split reality classifier on samples at temperature 1
+    guided_batch: int = 64  # left windows per step whose sampled continuations the classifier judges
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,21 @@
 """Continuation training: the mixture density p(z_R | z_L) by maximum likelihood on
-consecutive latent pairs; the checkpoint with the best held-out likelihood wins."""
+consecutive latent pairs; the checkpoint with the best held-out likelihood wins.
+
+With a reality weight, continuations sampled at temperature 1 are also decoded and judged by
+the training-split reality classifier (as the fusion generator's guidance is), because
+likelihood alone spends density on latents the decoder plays as unconvincing phrases."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from training.config import ContinuationConfig
 from training.latent_pairs import LatentPairs
 from training.loop import ResumableRun
 from training.pair_models import ContinuationDensity
+from training.reality_guide import RealityGuide
 
 
 class ContinuationTraining(ResumableRun):
@@ -18,7 +24,7 @@ class ContinuationTraining(ResumableRun):
     description = "continuation"
 
     def __init__(self, config: ContinuationConfig, pairs: LatentPairs, val_pairs: LatentPairs, run_dir: Path,
-                 space: str = "") -> None:
+                 space: str = "", guide: RealityGuide | None = None) -> None:
         super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "encoder_sha256": space})
         torch.manual_seed(config.seed)
         self.config = config
@@ -28,21 +34,44 @@ class ContinuationTraining(ResumableRun):
         self.optimizer = torch.optim.AdamW(self.model.parameters(), config.learning_rate, weight_decay=1e-4)
         self.schedule = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, config.steps)
         self.rng = torch.Generator().manual_seed(config.seed)
+        if config.reality_weight > 0 and guide is None:
+            raise ValueError("reality_weight > 0 needs a reality guide")
+        self.guide = guide if config.reality_weight > 0 else None
+
+    def sample(self, left: torch.Tensor) -> torch.Tensor:
+        """One continuation per row at temperature 1, differentiable in the chosen component's
+        mean and spread (the component itself is drawn from the weights)."""
+        log_weights, means, log_std = self.model(left)
+        component = torch.multinomial(log_weights.detach().exp(), 1, generator=self.rng).squeeze(1)
+        rows = torch.arange(len(left))
+        noise = torch.randn(means.shape[0], means.shape[2], generator=self.rng)
+        return means[rows, component] + torch.exp(log_std[rows, component]) * noise
+
+    def realness(self, left: torch.Tensor) -> torch.Tensor:
+        """The guide's logits for (left, sampled continuation)."""
+        return self.guide(left, self.sample(left))
 
     def train_step(self) -> dict[str, float]:
         index = torch.randint(0, len(self.left), (self.config.batch_size,), generator=self.rng)
-        loss = self.model.negative_log_likelihood(self.left[index], self.right[index])
+        nll = self.model.negative_log_likelihood(self.left[index], self.right[index])
+        guided = torch.zeros(())
+        if self.guide is not None:
+            realness = self.realness(self.left[index[:self.config.guided_batch]])
+            guided = F.binary_cross_entropy_with_logits(realness, torch.ones_like(realness))
+        loss = nll + self.config.reality_weight * guided
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 5.0)
         self.optimizer.step()
         self.schedule.step()
-        return {"nll": loss.item()}
+        return {"nll": nll.item(), "guided": guided.item()}
 
     def validate(self) -> dict[str, float]:
         with torch.no_grad():
             nll = float(self.model.negative_log_likelihood(self.val_left, self.val_right))
-        return {"val_nll": nll, "score": -nll}
+            guided = {} if self.guide is None else {
+                "guide_sampled": float(torch.sigmoid(self.realness(self.val_left[:512])).mean())}
+        return {"val_nll": nll, **guided, "score": -nll}
 
     def state(self) -> dict:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),

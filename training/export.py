@@ -116,7 +116,7 @@ def calibrate_faders(model: MelodyVAE, means: np.ndarray) -> list[dict]:
 
 def check_parity(model: MelodyVAE, bundle_dir: Path, test_tokens: np.ndarray, seeds: int = 8) -> dict:
     """Greedy tokens must match exactly and encoder outputs within 1e-4 on fixed seeds."""
-    latent = LatentModel(load_bundle(bundle_dir))
+    latent = LatentModel(load_bundle(bundle_dir), int8=False)
     with torch.no_grad():
         mean_t, logvar_t = (t.numpy() for t in model.encoder(torch.from_numpy(test_tokens)))
     mean_o, logvar_o = latent.encode(test_tokens)

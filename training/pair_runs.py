@@ -48,22 +48,27 @@ def train_fusion(config: FusionConfig, corpus: Corpus, bundle_dir: Path, run_dir
     pairs = encode_pairs(backend, corpus, "train", config.transpositions, config.seed)
     val = encode_pairs(backend, corpus, "val", 1)
     bundle = load_bundle(bundle_dir)
-    guide = None
-    if config.reality_weight > 0:
-        vae = torch_model_from_bundle(bundle_dir)
-        classifier = reality_classifier(corpus, "train", run_dir.parent, reality_config)
-        guide = RealityGuide(vae.decode, classifier, [vae])
+    guide = reality_guide(corpus, bundle_dir, run_dir.parent, reality_config) if config.reality_weight > 0 else None
     FusionTraining(config, pairs, val, prior_of(bundle_dir), bundle.latent_std, run_dir,
                    space=encoder_sha256(bundle_dir), guide=guide).run(max_minutes)
 
 
 def train_continuation(config: ContinuationConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
-                       max_minutes: float | None = None) -> None:
-    """Fit the continuation density in the bundle's latent space."""
+                       max_minutes: float | None = None, reality_config: RealityConfig | None = None) -> None:
+    """Fit the continuation density in the bundle's latent space (guided by the training-split
+    reality classifier in the sibling run directory when ``config.reality_weight`` > 0)."""
     backend = BundleBackend(bundle_dir)
     pairs = encode_pairs(backend, corpus, "train", config.transpositions, config.seed)
+    guide = reality_guide(corpus, bundle_dir, run_dir.parent, reality_config) if config.reality_weight > 0 else None
     ContinuationTraining(config, pairs, encode_pairs(backend, corpus, "val", 1), run_dir,
-                         space=encoder_sha256(bundle_dir)).run(max_minutes)
+                         space=encoder_sha256(bundle_dir), guide=guide).run(max_minutes)
+
+
+def reality_guide(corpus: Corpus, bundle_dir: Path, runs: Path, config: RealityConfig | None = None) -> RealityGuide:
+    """The bundle's frozen decoder and the training-split reality classifier in ``runs``
+    (trained there first if missing), as a pair-realness function."""
+    vae = torch_model_from_bundle(bundle_dir)
+    return RealityGuide(vae.decode, reality_classifier(corpus, "train", runs, config), [vae])
 
 
 def load_run(path: Path) -> tuple[dict, dict]:
