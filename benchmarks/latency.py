@@ -210,9 +210,10 @@ def session_settings(bundle: Path, count: int) -> list[tuple[str, float, float]]
     import onnxruntime as ort
 
     from engine.bundle import load_bundle
-    from engine.latent import session_options
+    from engine.latent import LatentModel, session_options
 
     loaded = load_bundle(bundle)
+    shipped_decoder = LatentModel(loaded).decoder_role
     tokens = np.zeros((1, 64), dtype=np.int64)
     z = np.zeros((1, loaded.latent_size), dtype=np.float32)
     rows = []
@@ -221,7 +222,7 @@ def session_settings(bundle: Path, count: int) -> list[tuple[str, float, float]]
             options = session_options(threads)
             options.add_session_config_entry("session.intra_op.allow_spinning", spinning)
             encoder = ort.InferenceSession(str(loaded.file("encoder")), options, providers=["CPUExecutionProvider"])
-            decoder = ort.InferenceSession(str(loaded.file("decoder")), options, providers=["CPUExecutionProvider"])
+            decoder = ort.InferenceSession(str(loaded.file(shipped_decoder)), options, providers=["CPUExecutionProvider"])
             timings = []
             for session, feed in ((encoder, {"tokens": tokens}), (decoder, {"z": z})):
                 for _ in range(20):

@@ -25,7 +25,8 @@ def test_quantize_adds_an_int8_decoder_with_its_measured_agreement(int8_bundle, 
     bundle = load_bundle(int8_bundle)
     entry = bundle.manifest["quantization"]
     assert entry["decoder_sha256"] == load_bundle(tiny_bundle).manifest["files"]["decoder"]["sha256"]
-    assert set(entry["token_agreement"]) == {"posterior means", "faders moved", "prior samples"}
+    assert set(entry["token_agreement"]) == set(entry["float_under_noise"]) == {
+        "posterior means", "faders moved", "prior samples"}
     int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
     assert (int8.decoder_role, reference.decoder_role) == ("decoder_int8", "decoder")
     windows = np.zeros((4, 64), dtype=np.int64)

@@ -10,7 +10,8 @@ ONNX Runtime's int8 kernels sum pairs of products in 16 bits.
 
 The float decoder stays in the bundle as the reference (parity with PyTorch, benchmarks); the
 engine plays the int8 one. The manifest records which decoder it was made from and how often
-the two play the same token on test-split latents of each kind.
+the two play the same token on test-split latents of each kind, and, for scale, how often the
+float decoder keeps its token when the latents move by a tenth of a posterior standard deviation.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ INT8_FILE = "decoder_int8.onnx"
 CALIBRATION_WINDOWS = 400
 AGREEMENT_WINDOWS = 2000
 SEED = 0
+NOISE_SCALE = 0.1  # posterior standard deviations, for the agreement's scale
 
 
 def use_latents(bundle: Bundle, model: LatentModel, tokens: np.ndarray, seed: int) -> dict[str, np.ndarray]:
@@ -74,6 +76,17 @@ def token_agreement(reference: LatentModel, int8: LatentModel, latents: dict[str
     return {kind: round(float(np.mean(int8.decode(z) == reference.decode(z))), 4) for kind, z in latents.items()}
 
 
+def float_under_noise(bundle: Bundle, reference: LatentModel, latents: dict[str, np.ndarray],
+                      scale: float = NOISE_SCALE) -> dict[str, float]:
+    """For scale: per kind of latent, the fraction of steps where the float decoder plays the
+    same token after noise of ``scale`` posterior standard deviations is added to the latents."""
+    rng = np.random.default_rng(SEED + 3)
+    noisy = {kind: (z + scale * bundle.latent_std * rng.standard_normal(z.shape)).astype(np.float32)
+             for kind, z in latents.items()}
+    return {kind: round(float(np.mean(reference.decode(noisy[kind]) == reference.decode(z))), 4)
+            for kind, z in latents.items()}
+
+
 def add_int8_decoder(bundle_dir: Path, corpus: Corpus) -> dict:
     """Quantize the bundle's decoder and add it (via a staging copy); returns the manifest entry."""
     bundle = load_bundle(bundle_dir)
@@ -95,5 +108,6 @@ def add_int8_decoder(bundle_dir: Path, corpus: Corpus) -> dict:
         int8 = LatentModel(load_bundle(staging))
         tested = use_latents(bundle, reference, windows["test"], SEED + 2)
         manifest["quantization"]["token_agreement"] = token_agreement(reference, int8, tested)
+        manifest["quantization"]["float_under_noise"] = float_under_noise(bundle, reference, tested)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest["quantization"]
