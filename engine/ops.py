@@ -68,6 +68,7 @@ class Engine:
             "faders": [{"name": f.name, "unit": f.unit, "range": [float(f.value_points[0]), float(f.value_points[-1])]}
                        for f in self.bundle.faders],
             "genres": [g.name for g in self.bundle.genres],
+            "decoder": "int8" if self.model.decoder_role == "decoder_int8" else "float",
             "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
             **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"]}}
                if self.model.has("fusion") else {}),

@@ -42,6 +42,7 @@ def test_info_lists_faders_genres_ops_and_limits(client):
     assert info["genres"] == ["folk", "celtic", "chorale"]
     assert {"interpolate", "fuse", "continue"} <= set(info["ops"]) and info["limits"]["notes"] == 1024
     assert info["fusion"]["similarity"] == [0.1, 10.0]
+    assert info["decoder"] == "float", "the test bundle has no int8 decoder"
 
 
 def test_fuse_and_continue(client):

@@ -56,6 +56,9 @@ def test_an_int8_decoder_made_from_another_decoder_is_refused(int8_bundle, tmp_p
 
 
 def test_the_shipped_engine_plays_the_int8_decoder():
+    from engine import Engine
+
     bundle = load_bundle()
     assert LatentModel(bundle).decoder_role == "decoder_int8"
+    assert Engine(bundle).info()["decoder"] == "int8" and Engine(bundle, int8=False).info()["decoder"] == "float"
     assert min(bundle.manifest["quantization"]["token_agreement"].values()) > 0.9
