@@ -1,5 +1,6 @@
 """Connective Fusion and continuation: statistics, pair data, training, export, engine ops."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -81,8 +82,6 @@ def test_pair_bundle_lists_both_models_with_parity(tiny_pair_bundle):
 
 
 def test_pair_models_from_another_latent_space_are_refused(tiny_pair_bundle, tiny_bundle, tmp_path):
-    import shutil
-
     from training.export_pairs import export_pairs
 
     other = tmp_path / "other"
@@ -97,6 +96,23 @@ def test_pair_models_from_another_latent_space_are_refused(tiny_pair_bundle, tin
     checkpoint = tiny_pair_bundle.parent / "runs" / "fusion" / "last.pt"
     with pytest.raises(SystemExit, match="another latent space"):
         export_pairs(other, checkpoint, checkpoint)
+
+
+def test_export_pairs_keeps_a_model_not_given(tiny_pair_bundle, tiny_bundle, tmp_path):
+    from training.export_pairs import export_pairs
+
+    kept = tmp_path / "kept"
+    shutil.copytree(tiny_pair_bundle, kept)
+    before = json.loads((kept / "manifest.json").read_text())
+    export_pairs(kept, None, None)
+    after = json.loads((kept / "manifest.json").read_text())
+    for role in ("fusion", "continuation"):
+        assert after["files"][role] == before["files"][role], f"{role} re-exported from its own weights is the same file"
+        assert after[role] == before[role]
+    bare = tmp_path / "bare"
+    shutil.copytree(tiny_bundle, bare)
+    with pytest.raises(SystemExit, match="no fusion model to keep"):
+        export_pairs(bare, None, tiny_pair_bundle.parent / "runs" / "continuation" / "best.pt")
 
 
 def test_fusion_training_resumes_where_it_stopped(tmp_path, tiny_bundle, tiny_corpus):

@@ -161,7 +161,8 @@ def _export_genre_fusion(args: argparse.Namespace) -> int:
 def _export_pairs(args: argparse.Namespace) -> int:
     from training.export_pairs import export_pairs
 
-    manifest = export_pairs(args.bundle, args.fusion, args.continuation)
+    manifest = export_pairs(args.bundle, None if args.keep_fusion else args.fusion,
+                            None if args.keep_continuation else args.continuation)
     print(f"added fusion and continuation to {args.bundle}: parity {manifest['parity']}")
     return 0
 
@@ -284,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     export_pairs.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     export_pairs.add_argument("--fusion", type=Path, default=Path("runs/fusion/last.pt"))
     export_pairs.add_argument("--continuation", type=Path, default=Path("runs/continuation/best.pt"))
+    export_pairs.add_argument("--keep-fusion", action="store_true", help="keep the bundle's fusion model")
+    export_pairs.add_argument("--keep-continuation", action="store_true", help="keep the bundle's continuation model")
     export_pairs.set_defaults(func=_export_pairs)
     quantize = commands.add_parser("quantize", help="add an int8 twin of the decoder to a bundle (the engine plays it)")
     quantize.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)

@@ -40,17 +40,26 @@ def require_same_space(checkpoint: Path, bundle_dir: Path) -> None:
         raise SystemExit(f"{checkpoint} was trained in another latent space than {bundle_dir}'s encoder; retrain it")
 
 
-def export_pairs(bundle_dir: Path, fusion: Path, continuation: Path) -> dict:
-    """Add fusion.onnx and continuation.onnx to the bundle (via a staging copy)."""
+def export_pairs(bundle_dir: Path, fusion: Path | None, continuation: Path | None) -> dict:
+    """Add fusion.onnx and continuation.onnx to the bundle (via a staging copy). A model given
+    as None is kept: re-exported from the bundle's own weights, with its recorded settings."""
     for checkpoint in (fusion, continuation):
-        require_same_space(checkpoint, bundle_dir)
+        if checkpoint is not None:
+            require_same_space(checkpoint, bundle_dir)
     bundle = load_bundle(bundle_dir)
     size = bundle.latent_size
-    generator, density = fusion_generator(fusion, size), continuation_density(continuation, size)
+    shipped = torch_pair_models_from_bundle(bundle_dir) if None in (fusion, continuation) else {}
+    for role, checkpoint in (("fusion", fusion), ("continuation", continuation)):
+        if checkpoint is None and role not in shipped:
+            raise SystemExit(f"{bundle_dir} has no {role} model to keep; give a {role} checkpoint")
+    generator = fusion_generator(fusion, size) if fusion else shipped["fusion"]
+    density = continuation_density(continuation, size) if continuation else shipped["continuation"]
+    settings = {role: load_run(checkpoint)[1] if checkpoint else bundle.manifest[role]["training"]
+                for role, checkpoint in (("fusion", fusion), ("continuation", continuation))}
     for model in (generator, density):
         round_to_half(model)
     with staged_bundle(bundle_dir) as staging:
-        return _add_pair_models(staging, generator, density, fusion, continuation)
+        return _add_pair_models(staging, generator, density, settings)
 
 
 @contextlib.contextmanager
@@ -69,8 +78,8 @@ def staged_bundle(bundle_dir: Path) -> Iterator[Path]:
     staging.rename(bundle_dir)
 
 
-def _add_pair_models(staging: Path, generator: FusionGenerator, density: ContinuationDensity, fusion: Path,
-                     continuation: Path) -> dict:
+def _add_pair_models(staging: Path, generator: FusionGenerator, density: ContinuationDensity,
+                     settings: dict[str, dict]) -> dict:
     size = load_bundle(staging).latent_size
     rng = torch.Generator().manual_seed(0)
     feed = {"left": torch.randn(64, size, generator=rng), "right": torch.randn(64, size, generator=rng),
@@ -80,13 +89,11 @@ def _add_pair_models(staging: Path, generator: FusionGenerator, density: Continu
     export_graph(generator, feed, ["fused_left", "fused_right"], staging / "fusion.onnx")
     export_graph(density, {"left": feed["left"]}, ["log_weights", "means", "log_std"], staging / "continuation.onnx")
     manifest = json.loads((staging / "manifest.json").read_text())
-    _, fusion_settings = load_run(fusion)
-    _, continuation_settings = load_run(continuation)
     manifest["files"] |= {role: {"path": f"{role}.onnx", "sha256": sha256_of(staging / f"{role}.onnx")}
                           for role in ("fusion", "continuation")}
-    manifest["fusion"] = {"style_size": STYLE_SIZE, "similarity": list(fusion_settings["similarity"]),
-                          "conditioned": generator.conditioned, "training": fusion_settings}
-    manifest["continuation"] = {"components": density.components, "training": continuation_settings}
+    manifest["fusion"] = {"style_size": STYLE_SIZE, "similarity": list(settings["fusion"]["similarity"]),
+                          "conditioned": generator.conditioned, "training": settings["fusion"]}
+    manifest["continuation"] = {"components": density.components, "training": settings["continuation"]}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     latent = LatentModel(load_bundle(staging))
     with torch.no_grad():
