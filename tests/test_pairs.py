@@ -256,6 +256,7 @@ def test_a_bundle_without_pair_models_says_so(tiny_bundle):
 def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_path, monkeypatch):
     from training import fusion_eval
     from training.evaluate import BundleBackend
+    from training.export_pairs import torch_pair_models_from_bundle
     from training.pair_runs import prior_of
 
     monkeypatch.setattr(fusion_eval, "INPUTS", 16)
@@ -268,12 +269,17 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
 
     compare = {"one-strength": (TorchPairModels.from_runs(tiny_pair_bundle.parent / "runs" / "fusion" / "last.pt",
                                           backend.model.latent_size), (2.0,))}
+    shipped_twin = {"same-density": TorchPairModels(None, torch_pair_models_from_bundle(tiny_pair_bundle)["continuation"])}
     results = fusion_eval.evaluate_pairs(backend, backend.model, reality, reality, tiny_corpus, prior_of(tiny_pair_bundle),
-                                         backend.model.bundle.latent_std, tmp_path, compare=compare)
+                                         backend.model.bundle.latent_std, tmp_path, compare=compare,
+                                         compare_continuation=shipped_twin)
     assert set(results["fusion_test"]) == {"ours", "compare one-strength", "latent_perturb", "versus"}
     assert list(results["fusion_test"]["compare one-strength"]) == ["before", "lambda=2"]
     assert len(results["fusion_test"]["ours"]["lambda=1"]) == fusion_eval.ITERATIONS
     assert set(results["continuation"]) == {"temperature=0", "temperature=0.5", "temperature=1"}
+    for temperature, scores in results["continuation"].items():  # same inputs and noise: the same model scores alike
+        twin = results["continuation same-density"][temperature]
+        assert all(abs(scores[k] - twin[k]) < 1e-3 for k in scores), temperature
     for name in ("pairs.json", "fusion_vs_latent_perturb.png", "fusion_iterations.png"):
         assert (tmp_path / name).exists()
 

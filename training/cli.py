@@ -85,7 +85,7 @@ def _genre_headline(results: dict) -> dict:
 def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dict:
     from engine.bundle import load_bundle
     from training.fusion_eval import SIMILARITIES, evaluate_pairs
-    from training.pair_runs import TorchPairModels, load_run, prior_of, reality_model
+    from training.pair_runs import TorchPairModels, continuation_density, load_run, prior_of, reality_model
 
     bundle = load_bundle(args.bundle)
     scoring, searching = (reality_model(corpus, split, args.runs) for split in ("eval", "train"))
@@ -94,8 +94,11 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
         low, high = load_run(run / "last.pt")[1]["similarity"]
         compare[run.name] = (TorchPairModels.from_runs(run / "last.pt", bundle.latent_size),
                              (low,) if low == high else SIMILARITIES)
+    compare_continuation = {run.name: TorchPairModels(None, continuation_density(run / "last.pt", bundle.latent_size))
+                            for run in args.compare_continuation}
     return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),
-                          bundle.latent_std, out, quick=args.quick, compare=compare)
+                          bundle.latent_std, out, quick=args.quick, compare=compare,
+                          compare_continuation=compare_continuation)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -237,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "and the latent tools (pairs and genres: bundles only)")
     evaluate.add_argument("--compare-fusion", type=Path, nargs="*", default=[], metavar="RUN",
                           help="other fusion runs (one strength, or trained differently) to score beside the shipped one")
+    evaluate.add_argument("--compare-continuation", type=Path, nargs="*", default=[], metavar="RUN",
+                          help="other continuation runs (e.g. reality-guided) to score beside the shipped one")
     evaluate.add_argument("--runs", type=Path, default=Path("runs"),
                           help="where the reality classifiers are (trained there first if missing)")
     evaluate.add_argument("--log", type=Path, help="training log.jsonl to plot loss curves from")

@@ -129,10 +129,12 @@ def beats_latent_perturb(ours: dict, perturb: dict, metric: str = "reality") -> 
 
 def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, search_reality: Reality, corpus: Corpus,
                    prior: PriorSampler, latent_std: np.ndarray, out_dir: Path, quick: bool = False,
-                   compare: dict[str, tuple[PairModels, tuple[float, ...]]] | None = None) -> dict:
+                   compare: dict[str, tuple[PairModels, tuple[float, ...]]] | None = None,
+                   compare_continuation: dict[str, PairModels] | None = None) -> dict:
     """The whole protocol; writes ``pairs.json`` and the plots into ``out_dir``. ``compare``
     names other generators (a fixed-strength one, or one trained differently), each scored
-    at its strengths beside the shipped one, on the same inputs and styles."""
+    at its strengths beside the shipped one, on the same inputs and styles;
+    ``compare_continuation`` names other continuation models, scored on the same inputs and noise."""
     import json
 
     import torch
@@ -164,7 +166,9 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
             perturb = latent_perturb(backend, search_reality, scorer, left, right, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb)}
         results[f"fusion_{name}"] = entry
-    results["continuation"] = continuation_scores(backend, models, scorer, real_left[shown], rng)
+    for label, continuation in {"": models, **(compare_continuation or {})}.items():
+        results[f"continuation {label}".strip()] = continuation_scores(
+            backend, continuation, scorer, real_left[shown], np.random.default_rng(2))
     (out_dir / "pairs.json").write_text(json.dumps(results, indent=2) + "\n")
     plot_against_distance(results, out_dir / "fusion_vs_latent_perturb.png")
     plot_iterations(results, out_dir / "fusion_iterations.png")
