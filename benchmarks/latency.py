@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import socket
 import subprocess
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.launch import launch_until_pong  # noqa: E402
-from benchmarks.markdown import publish  # noqa: E402
+from benchmarks.markdown import machine, publish  # noqa: E402
 from bridge.osc.protocol import build, parse_datagram  # noqa: E402
 from bridge.requests import HANDLERS  # noqa: E402
 from engine import Engine  # noqa: E402
@@ -249,7 +248,7 @@ def thread_counts(bundle: Path, count: int) -> list[tuple[int, str, float, float
 
 def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     """Run everything and return the markdown report."""
-    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {machine()}, "
              f"Python {platform.python_version()}, bundle `{bundle.name}`, with "
              f"`python benchmarks/latency.py --requests {count}`.", ""]
     colds = []

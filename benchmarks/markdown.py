@@ -1,6 +1,8 @@
 """Putting a benchmark's report into a document between its markers."""
 from __future__ import annotations
 
+import os
+import platform
 from pathlib import Path
 
 
@@ -19,3 +21,14 @@ def replace_section(path: Path, text: str, start: str, end: str) -> None:
     head, rest = document.split(start, 1)
     tail = rest.split(end, 1)[1]
     path.write_text(f"{head}{start}\n{text}{end}{tail}")
+
+
+def machine() -> str:
+    """The machine a figure was measured on, e.g. "Linux x86_64 (AMD EPYC), 2 cores": figures move
+    between machines (the same code measured up to twice as slow on another host)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
+    except OSError:
+        model = platform.processor()
+    return f"{platform.system()} {platform.machine()}{f' ({model})' if model else ''}, {os.cpu_count()} cores"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import re
 import signal
@@ -29,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.markdown import publish  # noqa: E402
+from benchmarks.markdown import machine, publish  # noqa: E402
 from bridge.midi.clock import PPQN, TICKS_PER_STEP  # noqa: E402
 from bridge.midi.probe import Probe, note, start_dummy_jack  # noqa: E402
 from bridge.osc.protocol import build, parse_datagram  # noqa: E402
@@ -108,7 +107,7 @@ def report(bundle: Path, phrases: int, phrase_bars: int, bpm: float) -> str:
         if jack is not None:
             jack.terminate()
             jack.wait()
-    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {machine()}, "
              f"Python {platform.python_version()}, bundle `{bundle.name}`, JACK dummy driver at 48 kHz with "
              f"32-frame periods (0.67 ms), {bpm:g} bpm, {phrase_bars}-bar phrases, with "
              f"`python benchmarks/midi_timing.py --phrases {phrases}`.", "",

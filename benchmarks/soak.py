@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import signal
 import socket
@@ -24,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.markdown import publish  # noqa: E402
+from benchmarks.markdown import machine, publish  # noqa: E402
 from bridge.osc.protocol import build, parse_datagram  # noqa: E402
 from engine.bundle import DEFAULT_BUNDLE  # noqa: E402
 
@@ -128,7 +126,7 @@ def main() -> int:
     args = parser.parse_args()
     r = run(args.bundle, args.seconds, args.rate)
     text = "\n".join([
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, with "
+        f"Measured {time.strftime('%Y-%m-%d')} on {machine()}, with "
         f"`python benchmarks/soak.py --seconds {args.seconds:g} --rate {args.rate:g}`: half the requests are fader "
         "sweeps (latest wins), the rest interpolate, generate, continue, encode and fuse on 4-bar clips. "
         "Targets: p99 ≤ 10 ms at 200 requests/s, no backlog.", "",

@@ -7,8 +7,6 @@ into docs/standalone.md between its markers.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -19,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.launch import launch_until_pong  # noqa: E402
-from benchmarks.markdown import publish  # noqa: E402
+from benchmarks.markdown import machine, publish  # noqa: E402
 
 START, END = "<!-- standalone:start -->", "<!-- standalone:end -->"
 
@@ -41,7 +39,7 @@ def main() -> int:
     args = parser.parse_args()
     times = [cold_start(args.program) for _ in range(args.runs)]
     size = sum(f.stat().st_size for f in args.program.parent.rglob("*") if f.is_file()) / 2**20
-    text = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+    text = (f"Measured {time.strftime('%Y-%m-%d')} on {machine()}, "
             f"with `python benchmarks/standalone.py --runs {args.runs}`: cold start of `dist/segue/segue serve` to "
             f"its first pong, median {np.median(times):.2f} s, worst {max(times):.2f} s over {args.runs} launches "
             f"(target ≤ 2 s); the folder is {size:.0f} MB.\n")

@@ -15,6 +15,13 @@ def test_parse_each_kind_of_message():
     assert protocol.parse_message("/segue/info", [5]) == OpRequest(5, "info", {})
 
 
+def test_built_messages_parse_back_with_python_osc_and_other_types_are_refused():
+    args = [7, -2**31, 2**40, 0.5, "é" * 3000, b"\x00\x01"]
+    assert protocol.parse_datagram(protocol.build("/segue/result", *args)) == [("/segue/result", args)]
+    with pytest.raises(TypeError, match="bool is not supported"):
+        protocol.build("/segue/ping", True)
+
+
 @pytest.mark.parametrize("address, args, code, request_id, message", [
     ("/segue/ping", [], Code.BAD_ARGUMENTS, None, "takes one int id"),
     ("/segue/ping", [1.0], Code.BAD_ARGUMENTS, None, "takes one int id"),

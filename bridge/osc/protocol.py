@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket
+from pythonosc.parsing import osc_types
 
 PREFIX = "/segue/"
 OPS = ("info", "encode", "decode", "interpolate", "faders", "generate", "fuse", "continue", "restyle", "refine",
@@ -156,12 +156,26 @@ def _json_object(text: str, request_id: int | None) -> dict:
     return payload
 
 
-def build(address: str, *args: Any) -> bytes:
-    """Encode one OSC message."""
-    builder = OscMessageBuilder(address)
+_INT32 = range(-2**31, 2**31)
+_ENCODERS = ((lambda a: isinstance(a, int) and a in _INT32, "i", osc_types.write_int),
+             (lambda a: isinstance(a, int), "h", osc_types.write_int64),  # ids from hosts that send 64-bit ints
+             (lambda a: isinstance(a, float), "f", osc_types.write_float),
+             (lambda a: isinstance(a, str), "s", osc_types.write_string),
+             (lambda a: isinstance(a, bytes), "b", osc_types.write_blob))
+
+
+def build(address: str, *args: int | float | str | bytes) -> bytes:
+    """Encode one OSC message with python-osc's type encoders. (Its OscMessageBuilder parses every
+    message it builds back into a message, a byte-by-byte Python loop that cost 0.7 ms on a 9 KB
+    result, a quarter of an interpolate round trip.)"""
+    tags, encoded = ",", []
     for arg in args:
-        builder.add_arg(arg)
-    return builder.build().dgram
+        kind = None if isinstance(arg, bool) else next((k for k in _ENCODERS if k[0](arg)), None)
+        if kind is None:
+            raise TypeError(f"OSC argument of type {type(arg).__name__} is not supported")
+        tags += kind[1]
+        encoded.append(kind[2](arg))
+    return osc_types.write_string(address) + osc_types.write_string(tags) + b"".join(encoded)
 
 
 def pong(request_id: int, version: str, bundle: str) -> bytes:
