@@ -84,10 +84,13 @@ def run_mode(bundle: Path, mode: str, phrases: int, phrase_bars: int, bpm: float
         status = live_status(port)
         ticks = np.array(probe.tick_times())
         offsets, on_grid = [], 0
+        tick_seconds = 60.0 / bpm / PPQN
         for received in probe.note_ons():
             index = int(np.searchsorted(ticks, received.time, side="right")) - 1
             offsets.append((received.time - ticks[index]) * 1000)
-            on_grid += index % TICKS_PER_STEP == 0
+            # The tick's place in the song from its time, not its place among the ticks heard: on a busy
+            # host the probe's input drops a clock tick now and then, which would shift every later count.
+            on_grid += round((ticks[index] - ticks[0]) / tick_seconds) % TICKS_PER_STEP == 0
         hanging = probe.hanging()
         probe.close()
     finally:

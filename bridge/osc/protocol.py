@@ -166,8 +166,8 @@ _ENCODERS = ((lambda a: isinstance(a, int) and a in _INT32, "i", osc_types.write
 
 def build(address: str, *args: int | float | str | bytes) -> bytes:
     """Encode one OSC message with python-osc's type encoders. (Its OscMessageBuilder parses every
-    message it builds back into a message, a byte-by-byte Python loop that cost 0.7 ms on a 9 KB
-    result, a quarter of an interpolate round trip.)"""
+    message it builds back into a message, a byte-by-byte Python loop over the whole datagram, and
+    results run to several kilobytes.)"""
     tags, encoded = ",", []
     for arg in args:
         kind = None if isinstance(arg, bool) else next((k for k in _ENCODERS if k[0](arg)), None)
