@@ -62,3 +62,10 @@ def test_the_shipped_engine_plays_the_int8_decoder():
     assert LatentModel(bundle).decoder_role == "decoder_int8"
     assert Engine(bundle).info()["decoder"] == "int8" and Engine(bundle, int8=False).info()["decoder"] == "float"
     assert min(bundle.manifest["quantization"]["token_agreement"].values()) > 0.9
+
+
+def test_quantize_on_a_missing_bundle_is_one_line_and_exit_2(tmp_path, capsys):
+    from training.cli import main
+
+    assert main(["quantize", "--bundle", str(tmp_path / "nowhere")]) == 2
+    assert "no such directory" in capsys.readouterr().err

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
-from engine.bundle import DEFAULT_BUNDLE
+from engine.bundle import DEFAULT_BUNDLE, BundleError
 from training.config import TrainConfig
 
 
@@ -320,4 +321,8 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (BundleError, FileNotFoundError) as error:  # a bundle or checkpoint path that is not there
+        print(f"error: {error}", file=sys.stderr)
+        return 2
