@@ -30,7 +30,8 @@ def test_quantize_adds_an_int8_decoder_with_its_measured_agreement(int8_bundle, 
     int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
     assert (int8.decoder_role, reference.decoder_role) == ("decoder_int8", "decoder")
     windows = np.zeros((4, 64), dtype=np.int64)
-    agreement = token_agreement(reference, int8, use_latents(bundle, reference, windows, seed=0))
+    latents = use_latents(bundle, reference, windows, seed=0)
+    agreement = token_agreement({kind: reference.decode(z) for kind, z in latents.items()}, int8.decode, latents)
     assert all(0.0 <= value <= 1.0 for value in agreement.values())
     z = np.random.default_rng(0).standard_normal((3, bundle.latent_size)).astype(np.float32)
     assert not np.array_equal(int8.decode_logits(z), reference.decode_logits(z)), "the int8 graph is another graph"

@@ -71,19 +71,16 @@ def quantize_decoder(source: Path, calibration: np.ndarray, out: Path) -> list[s
     return kept_float
 
 
-def token_agreement(reference: LatentModel, int8: LatentModel, latents: dict[str, np.ndarray]) -> dict[str, float]:
-    """Per kind of latent, the fraction of steps where the int8 decoder plays the float one's token."""
-    return {kind: round(float(np.mean(int8.decode(z) == reference.decode(z))), 4) for kind, z in latents.items()}
+def token_agreement(reference: dict[str, np.ndarray], decode, latents: dict[str, np.ndarray]) -> dict[str, float]:
+    """Per kind of latent, the fraction of steps where ``decode(latents[kind])`` plays the
+    ``reference`` tokens of that kind."""
+    return {kind: round(float(np.mean(decode(z) == reference[kind])), 4) for kind, z in latents.items()}
 
 
-def float_under_noise(bundle: Bundle, reference: LatentModel, latents: dict[str, np.ndarray],
-                      scale: float = NOISE_SCALE) -> dict[str, float]:
-    """For scale: per kind of latent, the fraction of steps where the float decoder plays the
-    same token after noise of ``scale`` posterior standard deviations is added to the latents."""
+def with_noise(bundle: Bundle, latents: dict[str, np.ndarray], scale: float = NOISE_SCALE) -> dict[str, np.ndarray]:
+    """The latents moved by noise of ``scale`` posterior standard deviations (for the agreement's scale)."""
     rng = np.random.default_rng(SEED + 3)
-    noisy = {kind: (z + scale * bundle.latent_std * rng.standard_normal(z.shape)).astype(np.float32)
-             for kind, z in latents.items()}
-    return {kind: round(float(np.mean(reference.decode(noisy[kind]) == reference.decode(z))), 4)
+    return {kind: (z + scale * bundle.latent_std * rng.standard_normal(z.shape)).astype(np.float32)
             for kind, z in latents.items()}
 
 
@@ -107,7 +104,9 @@ def add_int8_decoder(bundle_dir: Path, corpus: Corpus) -> dict:
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         int8 = LatentModel(load_bundle(staging))
         tested = use_latents(bundle, reference, windows["test"], SEED + 2)
-        manifest["quantization"]["token_agreement"] = token_agreement(reference, int8, tested)
-        manifest["quantization"]["float_under_noise"] = float_under_noise(bundle, reference, tested)
+        played = {kind: reference.decode(z) for kind, z in tested.items()}
+        manifest["quantization"]["token_agreement"] = token_agreement(played, int8.decode, tested)
+        manifest["quantization"]["float_under_noise"] = token_agreement(played, reference.decode,
+                                                                        with_noise(bundle, tested))
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest["quantization"]
