@@ -176,7 +176,8 @@ def cmd_fuse(args: argparse.Namespace) -> int:
 
     left, right = read_clip(args.left, args.track), read_clip(args.right, args.track)
     fusion = _engine(args).fuse(left.clip, right.clip, style=args.style, iterations=args.iterations,
-                                similarity=args.similarity, keep_iterations=args.keep_iterations)
+                                similarity=args.similarity, keep_iterations=args.keep_iterations,
+                                keep_key=args.keep_key)
     clips = fusion.iterations or [fusion.clip]
     return _write(args, clips, [args.left, args.right], left.tempo, left.meter, fusion.warnings)
 
@@ -190,7 +191,8 @@ def cmd_continue(args: argparse.Namespace) -> int:
               for name, path in (("fuse_with", args.fuse_with), ("interpolate_to", args.interpolate_to))}
     result = _engine(args).continuation(
         source.clip, bars=args.bars, variations=args.n, temperature=args.temperature, seed=args.seed,
-        alpha=args.alpha, faders=_fader_values(args), style=args.style, similarity=args.similarity, **others)
+        alpha=args.alpha, faders=_fader_values(args), style=args.style, similarity=args.similarity,
+        keep_key=args.keep_key, **others)
     clips = result.clips if args.alone else [source.clip.then(clip) for clip in result.clips]
     inputs = [args.input] + [path for path in (args.fuse_with, args.interpolate_to) if path]
     return _write(args, clips, inputs, source.tempo, source.meter, result.warnings)
@@ -391,6 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--style", type=_unit, nargs=2, default=style_default, metavar=("X", "Y"),
                          help="position on the fusion style pad, each 0..1")
         sub.add_argument("--similarity", type=float, help="how close to stay to the input (see segue info)")
+        sub.add_argument("--keep-key", action=argparse.BooleanOptionalAction, default=True,
+                         help="keep the result in the (first) input's key (default: on)")
 
     fader_options(file_command("faders", "move faders on a MIDI file", cmd_faders, ("input",)))
 

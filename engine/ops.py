@@ -173,9 +173,9 @@ class Engine:
         return latent_tools.optimize(self, objective, target, budget, seed, genre, velocity)
 
     def fuse(self, left: Clip, right: Clip, style: Sequence[float] = phrases.DEFAULT_STYLE, iterations: int = 1,
-             similarity: float | None = None, keep_iterations: bool = False) -> phrases.Fusion:
+             similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True) -> phrases.Fusion:
         """Connective Fusion of two clips (see :func:`engine.phrases.fuse`)."""
-        return phrases.fuse(self, left, right, style, iterations, similarity, keep_iterations)
+        return phrases.fuse(self, left, right, style, iterations, similarity, keep_iterations, keep_key)
 
     def continuation(self, clip: Clip, **options) -> Result:
         """Clips that follow ``clip`` (see :func:`engine.phrases.continuation` for the options)."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
-from . import codec, grid
+from . import codec, grid, tonality
 from .clip import Clip, ClipError, LimitError
 from .latent import sample_mixture
 
@@ -57,16 +57,31 @@ def _similarity(engine: "Engine", similarity: float | None) -> np.ndarray:
     return np.asarray([[value]], dtype=np.float32)
 
 
+def clip_profile(tokens: np.ndarray) -> np.ndarray:
+    """The pitch-class profile (1, 12) of a whole prepared clip, all its segments together."""
+    return tonality.pitch_class_profile(tokens.reshape(1, -1))
+
+
+def into_key(tokens: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """A prepared clip's segments (S, steps) moved, all by one shift of at most a tritone, into
+    the key of ``reference`` (a clip's tokens)."""
+    shift = tonality.key_shifts(clip_profile(tokens), clip_profile(reference))
+    return tonality.transpose(tokens.reshape(1, -1), shift).reshape(tokens.shape)
+
+
 def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEFAULT_STYLE, iterations: int = 1,
-         similarity: float | None = None, keep_iterations: bool = False) -> Fusion:
-    """Connective Fusion: transform both clips so that left then right is one coherent phrase."""
+         similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True) -> Fusion:
+    """Connective Fusion: transform both clips so that left then right is one coherent phrase.
+    With ``keep_key`` the right clip is first moved into the left clip's key, and the fused
+    join is held there (fusion moves latents, and a latent move may change key)."""
     _require_model(engine, "fusion")
     if not 1 <= iterations <= MAX_FUSION_ITERATIONS:
         raise LimitError(f"iterations must be 1..{MAX_FUSION_ITERATIONS}, got {iterations}")
     style_row, strength = _style(style), _similarity(engine, similarity)
     warnings: list[str] = []
     prepared_l, prepared_r = grid.prepare(left, warnings), grid.prepare(right, warnings)
-    z = engine.model.encode(np.concatenate([prepared_l.tokens, prepared_r.tokens]))[0]
+    right_tokens = into_key(prepared_r.tokens, prepared_l.tokens) if keep_key else prepared_r.tokens
+    z = engine.model.encode(np.concatenate([prepared_l.tokens, right_tokens]))[0]
     z_left, z_right = z[: len(prepared_l.tokens)], z[len(prepared_l.tokens):]
     joint_l, joint_r = z_left[-1:], z_right[:1]
     steps = []
@@ -77,6 +92,11 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
     latents = np.concatenate([np.concatenate([z_left[:-1], a, b, z_right[1:]]) for a, b in kept])
     tokens = engine.model.decode(latents).reshape(len(kept), -1, codec.WINDOW_STEPS)
     split = len(z_left)
+    if keep_key:
+        joins = tokens[:, split - 1 : split + 1].reshape(-1, codec.WINDOW_STEPS)
+        references = np.tile(np.concatenate([clip_profile(prepared_l.tokens), clip_profile(right_tokens)]),
+                             (len(kept), 1))
+        tokens[:, split - 1 : split + 1] = tonality.in_key_of(joins, references).reshape(len(kept), 2, -1)
     joined = []
     for row in tokens:
         new_left = grid.to_clip(row[:split], left.length, prepared_l.shift, (prepared_l,))
@@ -89,7 +109,8 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
 def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 1, temperature: float = 1.0,
                  seed: int | None = None, fuse_with: Clip | None = None, interpolate_to: Clip | None = None,
                  alpha: float = 0.5, faders: Mapping[str, float] | None = None,
-                 style: Sequence[float] | None = None, similarity: float | None = None) -> tuple[list[Clip], list[str]]:
+                 style: Sequence[float] | None = None, similarity: float | None = None,
+                 keep_key: bool = True) -> tuple[list[Clip], list[str]]:
     """Clips of ``bars`` bars (4/4) that follow ``clip``, 4 bars at a time, each step from
     the one before:
 
@@ -98,6 +119,9 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
       (a random style per variation unless ``style`` is given);
     - ``interpolate_to``: moved toward that clip's segments by ``alpha``;
     - ``faders``: fader values (0..1) set on every step.
+
+    With ``keep_key`` the ``fuse_with`` and ``interpolate_to`` clips are first moved into the
+    input's key, and every 4 bars of the continuation are held in it.
     """
     from .ops import MAX_VARIATIONS
 
@@ -116,8 +140,10 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     rng = np.random.default_rng(seed)
     prepared = grid.prepare(clip, warnings)
     z_last = engine.model.encode(prepared.tokens[-1:])[0]
-    targets = {name: engine.model.encode(grid.prepare(other, warnings).tokens)[0]
-               for name, other in (("fuse", fuse_with), ("toward", interpolate_to)) if other is not None}
+    others = {name: grid.prepare(other, warnings).tokens
+              for name, other in (("fuse", fuse_with), ("toward", interpolate_to)) if other is not None}
+    targets = {name: engine.model.encode(into_key(tokens, prepared.tokens) if keep_key else tokens)[0]
+               for name, tokens in others.items()}
     segments = -(-bars // codec.BARS_PER_WINDOW)
     current = np.repeat(z_last, variations, axis=0)
     styles = np.repeat(_style(style), variations, axis=0) if style is not None else \
@@ -136,6 +162,8 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
         steps.append(nxt)
         current = nxt
     tokens = engine.model.decode(np.stack(steps, axis=1).reshape(-1, engine.bundle.latent_size))
+    if keep_key:
+        tokens = tonality.in_key_of(tokens, np.repeat(clip_profile(prepared.tokens), len(tokens), axis=0))
     tokens = tokens.reshape(variations, -1)
     length = float(bars * codec.STEPS_PER_BAR // codec.STEPS_PER_BEAT)
     velocity = clip.mean_velocity

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine import ClipError, Engine, LimitError, parse_clip
+from engine import ClipError, Engine, LimitError, grid, parse_clip, tonality
 from engine.codec import HOLD, PITCH_MAX, PITCH_MIN, PITCH_OFFSET, WINDOW_STEPS, pitch_to_token
 from engine.latent import sample_mixture
 from tests.synthetic import synthetic_windows
@@ -202,8 +202,45 @@ def test_continuation_has_the_asked_bars_variations_and_determinism(engine):
 
 
 def test_interpolating_all_the_way_lands_on_the_target(engine):
-    toward = engine.continuation(melody(), temperature=0.0, interpolate_to=melody(pitch0=70), alpha=1.0).clips[0]
+    toward = engine.continuation(melody(), temperature=0.0, interpolate_to=melody(pitch0=70), alpha=1.0,
+                                 keep_key=False).clips[0]
     assert toward.notes == engine.decode(engine.encode(melody(pitch0=70))[0], velocity=70).notes
+
+
+def tune(tonic=60, length=16.0):
+    """A major-key melody: scale degrees that dwell on the tonic triad."""
+    degrees = [0, 4, 7, 4, 5, 4, 2, 0, 7, 9, 7, 5, 4, 2, 4, 0]
+    notes = [{"pitch": tonic + degrees[i % len(degrees)], "start_time": i * 0.5, "duration": 0.5, "velocity": 70}
+             for i in range(int(length * 2))]
+    return parse_clip({"length": length, "notes": notes})
+
+
+def key_shift_to(clip, reference) -> int:
+    """The shift that would put ``clip`` in ``reference``'s key (0: already there)."""
+    profile = tonality.pitch_class_profile
+    return int(tonality.key_shifts(profile(clip_tokens(clip)), profile(clip_tokens(reference)))[0])
+
+
+def clip_tokens(clip):
+    return grid.prepare(clip, []).tokens.reshape(1, -1)
+
+
+def test_with_keep_key_the_target_is_first_moved_into_the_inputs_key(engine):
+    def toward(target):
+        return engine.continuation(tune(), temperature=0.0, interpolate_to=target, alpha=1.0).clips[0].notes
+
+    assert toward(tune(tonic=63)) == toward(tune(tonic=60))  # E flat major moved down to the input's C
+
+
+def test_fusion_and_continuations_keep_the_first_clips_key(engine):
+    left, right = tune(), tune(tonic=66)  # C major, then F sharp major: as far apart as keys go
+    assert key_shift_to(right, left) != 0
+    for keep in (True, False):
+        fused = engine.fuse(left, right, style=[0.2, 0.9], similarity=0.1, keep_key=keep)
+        shifts = [key_shift_to(part, left) for part in (fused.left, fused.right)]
+        assert (shifts == [0, 0]) == keep, shifts
+    for clip in engine.continuation(left, bars=8, variations=4, seed=3).clips:
+        assert key_shift_to(clip, left) == 0
 
 
 def test_fuse_with_feeds_each_step_and_the_target_to_the_generator(engine, monkeypatch):
@@ -273,10 +310,12 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     results = fusion_eval.evaluate_pairs(backend, backend.model, reality, reality, tiny_corpus, prior_of(tiny_pair_bundle),
                                          backend.model.bundle.latent_std, tmp_path, compare=compare,
                                          compare_continuation=shipped_twin)
-    assert set(results["fusion_test"]) == {"ours", "compare one-strength", "latent_perturb", "versus"}
+    assert set(results["fusion_test"]) == {"ours", "compare free key", "compare one-strength", "latent_perturb",
+                                           "versus"}
     assert list(results["fusion_test"]["compare one-strength"]) == ["before", "lambda=2"]
     assert len(results["fusion_test"]["ours"]["lambda=1"]) == fusion_eval.ITERATIONS
     assert set(results["continuation"]) == {"temperature=0", "temperature=0.5", "temperature=1"}
+    assert set(results["continuation free key"]) == set(results["continuation"])
     for temperature, scores in results["continuation"].items():  # same inputs and noise: the same model scores alike
         twin = results["continuation same-density"][temperature]
         assert all(abs(scores[k] - twin[k]) < 1e-3 for k in scores), temperature
@@ -301,3 +340,18 @@ def test_eager_pair_models_rebuilt_from_the_bundle_match_onnx(tiny_pair_bundle):
         assert np.allclose(a.numpy(), b, atol=1e-4)
     for a, b in zip(density, latent.continuation(left)):
         assert np.allclose(a.numpy(), b, atol=1e-4)
+
+
+def test_key_kept_fusion_inputs_move_only_right_windows_in_another_key(tiny_pair_bundle):
+    from training.evaluate import BundleBackend, encode_means
+    from training.fusion_eval import in_one_key
+
+    backend = BundleBackend(tiny_pair_bundle)
+    c_major = [60, 62, 64, 65, 67, 69, 71, 72] * 2
+    left = np.stack([scale_window(c_major)] * 2)
+    right = np.stack([scale_window(c_major), scale_window([p + 3 for p in c_major])])
+    z_left, z_right = encode_means(backend, left), encode_means(backend, right)
+    kept = in_one_key(backend, left, right, z_left, z_right)
+    assert np.array_equal(kept.right[0], z_right[0])  # already in C: untouched
+    assert np.allclose(kept.right[1], encode_means(backend, left[1:])[0], atol=1e-5)  # E flat moved to C
+    assert np.array_equal(kept.keys[1][1], kept.keys[0][1])

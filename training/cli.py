@@ -116,7 +116,8 @@ def _reality(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus
     from training.pair_runs import REALITY_SPLITS, train_reality
 
-    config = RealityConfig(steps=args.steps)
+    config = RealityConfig(steps=args.steps, architecture=args.architecture,
+                           channels=args.channels or RealityConfig().channels, dropout=args.dropout)
     run = args.run or Path("runs") / REALITY_SPLITS[args.split]
     train_reality(config, build_corpus(limit=args.limit), args.split, run, args.max_minutes)
     return 0
@@ -272,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
                            RealityConfig().steps, None)
     reality.add_argument("--split", choices=("eval", "train"), default="eval",
                          help="eval: the scoring model; train: the one Latent Perturb searches with")
+    reality.add_argument("--architecture", choices=("conv", "transformer"), default=RealityConfig().architecture)
+    reality.add_argument("--channels", type=int, help=f"width (default {RealityConfig().channels})")
+    reality.add_argument("--dropout", type=float, default=RealityConfig().dropout)
     fusion = pair_command("fusion", "train Connective Fusion in a bundle's latent space", _fusion,
                           FusionConfig().steps, Path("runs/fusion"))
     fusion.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)

@@ -116,6 +116,7 @@ class RealityConfig(Settings):
     """The "reality" classifier of real against shuffled 8-bar phrases (an evaluation model)."""
 
     steps: int = 2000  # held-out accuracy peaks around 1,000-1,500 steps; best.pt keeps the peak
+    architecture: str = "conv"  # or "transformer", the paper's
     batch_size: int = 128
     learning_rate: float = 1e-3
     channels: int = 64

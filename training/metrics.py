@@ -5,10 +5,8 @@ import numpy as np
 from scipy.stats import wasserstein_distance
 
 from engine.codec import HOLD, PITCH_MIN, PITCH_OFFSET
+from engine.tonality import MAJOR, MINOR, pitch_class_profile
 
-# Krumhansl-Kessler key profiles, tonic first.
-_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 MAX_DURATION = 32  # durations of 32 sixteenths and longer share the last DD bin
 
 
@@ -56,18 +54,10 @@ def duration_distribution(tokens: np.ndarray) -> np.ndarray:
 def estimate_key(tokens: np.ndarray) -> int:
     """Krumhansl-Schmuckler key of one window, weighting pitch classes by duration:
     2 * tonic (0 = C) + 1 for minor."""
-    histogram = np.zeros(12)
-    pitch = None
-    for token in tokens:
-        if token >= PITCH_OFFSET:
-            pitch = (token - PITCH_OFFSET + PITCH_MIN) % 12
-        elif token != HOLD:
-            pitch = None
-        if pitch is not None:
-            histogram[pitch] += 1
+    histogram = pitch_class_profile(tokens)[0]
     if not histogram.any():
         return 0
-    scores = [np.corrcoef(histogram, np.roll(profile, tonic))[0, 1] for tonic in range(12) for profile in (_MAJOR, _MINOR)]
+    scores = [np.corrcoef(histogram, np.roll(profile, tonic))[0, 1] for tonic in range(12) for profile in (MAJOR, MINOR)]
     return int(np.nanargmax(scores))
 
 

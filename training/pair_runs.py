@@ -16,7 +16,7 @@ from training.export import torch_model_from_bundle
 from training.fusion_train import FusionTraining, PriorSampler
 from training.latent_pairs import encode_pairs
 from training.pair_models import ContinuationDensity, FusionGenerator
-from training.reality import RealityClassifier, RealityTraining, reality
+from training.reality import Classifier, RealityTraining, build_classifier, reality
 from training.reality_guide import RealityGuide
 
 REALITY_SPLITS = {"eval": "reality-eval", "train": "reality-train"}  # scoring model, Latent Perturb's model
@@ -96,13 +96,13 @@ def continuation_density(path: Path, latent_size: int) -> ContinuationDensity:
     return model.eval()
 
 
-def reality_classifier(corpus: Corpus, split: str, runs: Path, config: RealityConfig | None = None) -> RealityClassifier:
+def reality_classifier(corpus: Corpus, split: str, runs: Path, config: RealityConfig | None = None) -> Classifier:
     """The reality classifier for ``split`` (its best checkpoint, in eval mode), trained (or
     its training finished) first in runs/reality-<split>."""
     run_dir = runs / REALITY_SPLITS[split]
     train_reality(config or RealityConfig(), corpus, split, run_dir)  # returns at once when already done
     state, settings = load_run(run_dir / "best.pt")
-    model = RealityClassifier(settings["channels"], settings["dropout"])
+    model = build_classifier(settings.get("architecture", "conv"), settings["channels"], settings["dropout"])
     model.load_state_dict(state["model"])
     return model.eval()
 

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.codec import N_TOKENS, WINDOW_STEPS
+from engine.codec import N_TOKENS, STEPS_PER_BEAT, WINDOW_STEPS
 from training.config import RealityConfig
 from training.corpus import Corpus
 from training.latent_pairs import joint_shifts, token_pairs, transpose
@@ -37,7 +37,38 @@ class RealityClassifier(nn.Module):
         return self.head(self.body(embedded.transpose(1, 2)).flatten(1)).squeeze(-1)
 
 
-def reality(model: RealityClassifier, phrases: np.ndarray, batch: int = 1024) -> np.ndarray:
+class TransformerRealityClassifier(nn.Module):
+    """The paper's classifier: a small transformer encoder, here over beats (each beat's four
+    token embeddings joined by a strided convolution, so attention spans 32 positions, not
+    128), with learned positions, mean-pooled. Same inputs as :class:`RealityClassifier`."""
+
+    def __init__(self, channels: int = 128, dropout: float = 0.1, layers: int = 2, heads: int = 4) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(N_TOKENS, channels)
+        self.beats = nn.Conv1d(channels, channels, STEPS_PER_BEAT, stride=STEPS_PER_BEAT)
+        self.position = nn.Parameter(torch.randn(2 * WINDOW_STEPS // STEPS_PER_BEAT, channels) * 0.02)
+        layer = nn.TransformerEncoderLayer(channels, heads, 4 * channels, dropout, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.body = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.head = nn.Sequential(nn.LayerNorm(channels), nn.Dropout(dropout), nn.Linear(channels, 1))
+
+    def forward(self, phrases: torch.Tensor) -> torch.Tensor:
+        embedded = phrases @ self.embed.weight if phrases.is_floating_point() else self.embed(phrases)
+        beats = self.beats(embedded.transpose(1, 2)).transpose(1, 2)
+        return self.head(self.body(beats + self.position).mean(1)).squeeze(-1)
+
+
+Classifier = RealityClassifier | TransformerRealityClassifier
+
+
+def build_classifier(architecture: str, channels: int, dropout: float) -> Classifier:
+    """A fresh reality classifier of the named architecture ("conv" or "transformer")."""
+    if architecture == "transformer":
+        return TransformerRealityClassifier(channels, dropout)
+    return RealityClassifier(channels, dropout)
+
+
+def reality(model: Classifier, phrases: np.ndarray, batch: int = 1024) -> np.ndarray:
     """Probability of being real for each (N, 128) phrase."""
     model.eval()
     with torch.no_grad():
@@ -77,7 +108,7 @@ class RealityTraining(ResumableRun):
         self.config = config
         self.sampler = PhraseSampler(corpus, split, np.random.default_rng(config.seed))
         self.val_phrases, self.val_labels = PhraseSampler(corpus, val_split, np.random.default_rng(1)).sample(4096)
-        self.model = RealityClassifier(config.channels, config.dropout)
+        self.model = build_classifier(config.architecture, config.channels, config.dropout)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), config.learning_rate,
                                            weight_decay=config.weight_decay)
         self.schedule = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, config.steps)

@@ -9,7 +9,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from training.reality import RealityClassifier
+from training.reality import Classifier
 
 
 def straight_through_tokens(logits: torch.Tensor) -> torch.Tensor:
@@ -23,7 +23,7 @@ def straight_through_tokens(logits: torch.Tensor) -> torch.Tensor:
 class RealityGuide:
     """Logit that the decoded pair (z_L, z_R) is two consecutive windows of one tune."""
 
-    def __init__(self, decode: Callable[[torch.Tensor], torch.Tensor], classifier: RealityClassifier,
+    def __init__(self, decode: Callable[[torch.Tensor], torch.Tensor], classifier: Classifier,
                  frozen: list[torch.nn.Module]) -> None:
         for module in frozen:
             module.eval().requires_grad_(False)
