@@ -132,6 +132,7 @@ class EagerLatent:
         self.torch, self.model, self.latent_size = torch, model, latent_size
         self.roles = set(pairs)
         self.pairs = TorchPairModels(pairs.get("fusion"), pairs.get("continuation"))
+        self.continuation_kind = self.pairs.continuation_kind
 
     def encode(self, tokens):
         with self.torch.no_grad():
@@ -153,6 +154,9 @@ class EagerLatent:
 
     def continuation(self, left):
         return self.pairs.continuation(left)
+
+    def continuation_flow(self, left, noise):
+        return self.pairs.continuation_flow(left, noise)
 
 
 def onnx_vs_torch(bundle: Path, count: int, rounds: int = 5) -> list[tuple[str, float, float, float, list[float]]]:

@@ -1,6 +1,8 @@
 """The latent model behind one interface: encode windows, decode latents, via ONNX Runtime."""
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import onnxruntime as ort
 
@@ -36,6 +38,29 @@ def sample_mixture(log_weights: np.ndarray, means: np.ndarray, log_std: np.ndarr
     component = np.minimum((cumulative < rng.random((len(rows), 1))).sum(-1), log_weights.shape[1] - 1)
     noise = rng.standard_normal((len(rows), means.shape[-1])).astype(np.float32)
     return means[rows, component] + temperature * np.exp(log_std[rows, component]) * noise
+
+
+class Continuations(Protocol):
+    """What :func:`sample_continuation` needs of a continuation model, in any runtime."""
+
+    continuation_kind: str  # "flow" or "mixture"
+
+    def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mixture parameters (mixture kind)."""
+
+    def continuation_flow(self, left: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """Right latents for noise (flow kind)."""
+
+
+def sample_continuation(models: Continuations, left: np.ndarray, temperature: float,
+                        rng: np.random.Generator) -> np.ndarray:
+    """One z_R per row of z_L from p(z_R | z_L) at ``temperature``. A flow carries noise scaled
+    by the temperature (0: its central path); a mixture scales its spread (0: the likeliest mean)."""
+    left = np.asarray(left, dtype=np.float32)
+    if models.continuation_kind == "flow":
+        noise = temperature * rng.standard_normal(left.shape).astype(np.float32)
+        return models.continuation_flow(left, noise)
+    return sample_mixture(*models.continuation(left), temperature, rng)
 
 
 class LatentModel:
@@ -89,6 +114,16 @@ class LatentModel:
         new_left, new_right = session.run(
             None, {name: np.asarray(value, dtype=np.float32) for name, value in feed.items() if name in wanted})
         return new_left, new_right
+
+    @property
+    def continuation_kind(self) -> str:
+        """The continuation model's kind: "flow" or "mixture" (bundles from before flows)."""
+        return self.bundle.manifest.get("continuation", {}).get("kind", "mixture")
+
+    def continuation_flow(self, left: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """The continuation flow's right latents (B, d) for left latents and noise (B, d)."""
+        return self._sessions["continuation"].run(None, {"left": np.asarray(left, dtype=np.float32),
+                                                          "noise": np.asarray(noise, dtype=np.float32)})[0]
 
     def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mixture parameters of p(z_R | z_L): log-weights (B, K), means and log-stds (B, K, d)."""

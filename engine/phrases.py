@@ -13,7 +13,7 @@ import numpy as np
 
 from . import codec, grid, tonality
 from .clip import Clip, ClipError, LimitError
-from .latent import sample_mixture
+from .latent import sample_continuation
 
 if TYPE_CHECKING:
     from .ops import Engine
@@ -114,7 +114,7 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     """Clips of ``bars`` bars (4/4) that follow ``clip``, 4 bars at a time, each step from
     the one before:
 
-    - plain: sampled from p(z_R | z_L) at ``temperature`` (0 = the likeliest continuation);
+    - plain: sampled from p(z_R | z_L) at ``temperature`` (see :func:`engine.latent.sample_continuation`);
     - ``fuse_with``: that clip's segments, transformed by Connective Fusion to connect
       (a random style per variation unless ``style`` is given);
     - ``interpolate_to``: moved toward that clip's segments by ``alpha``;
@@ -155,7 +155,7 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
             target = np.repeat(targets["fuse"][index % len(targets["fuse"])][None], variations, axis=0)
             nxt = engine.model.fuse(current, target, styles, strength)[1]
         else:
-            nxt = sample_mixture(*engine.model.continuation(current), temperature, rng)
+            nxt = sample_continuation(engine.model, current, temperature, rng)
         if "toward" in targets:
             nxt = (1 - alpha) * nxt + alpha * targets["toward"][index % len(targets["toward"])]
         nxt = engine.set_faders(nxt, faders or {})

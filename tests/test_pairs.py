@@ -144,15 +144,16 @@ def test_reality_guided_fusion_trains_through_the_decoder(tmp_path, tiny_bundle,
 
 def test_reality_guided_continuation_judges_sampled_continuations(tmp_path, tiny_bundle, tiny_corpus):
     from training.config import ContinuationConfig, RealityConfig
-    from training.pair_runs import continuation_density, train_continuation
+    from training.pair_runs import continuation_from_run, train_continuation
 
     reality = RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1)
     densities = {}
     for weight in (0.0, 5.0):
-        config = ContinuationConfig(steps=3, batch_size=8, hidden=16, components=2, eval_every=3, transpositions=1,
+        config = ContinuationConfig(kind="mixture", steps=3, batch_size=8, hidden=16, components=2, eval_every=3,
+                                    transpositions=1,
                                     reality_weight=weight, guided_batch=4)
         train_continuation(config, tiny_corpus, tiny_bundle, tmp_path / f"continuation-{weight}", reality_config=reality)
-        densities[weight] = continuation_density(tmp_path / f"continuation-{weight}" / "last.pt", 16)
+        densities[weight] = continuation_from_run(tmp_path / f"continuation-{weight}" / "last.pt", 16)
     rows = [json.loads(line) for line in (tmp_path / "continuation-5.0" / "log.jsonl").read_text().splitlines()]
     assert rows[-1]["guided"] > 0 and 0.0 < rows[-1]["guide_sampled"] < 1.0
     unguided, guided = (dict(densities[w].named_parameters()) for w in (0.0, 5.0))
@@ -319,7 +320,7 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     for temperature, scores in results["continuation"].items():  # same inputs and noise: the same model scores alike
         twin = results["continuation same-density"][temperature]
         assert all(abs(scores[k] - twin[k]) < 1e-3 for k in scores), temperature
-    for name in ("pairs.json", "fusion_vs_latent_perturb.png", "fusion_iterations.png"):
+    for name in ("pairs.json", "fusion_vs_latent_perturb.png", "fusion_iterations.png", "continuations.png"):
         assert (tmp_path / name).exists()
 
 
@@ -335,11 +336,46 @@ def test_eager_pair_models_rebuilt_from_the_bundle_match_onnx(tiny_pair_bundle):
     style, strength = rng.random((5, 2)).astype(np.float32), np.full((5, 1), 1.0, np.float32)
     with torch.no_grad():
         eager = models["fusion"](*map(torch.from_numpy, (left, right, style, strength)))
-        density = models["continuation"](torch.from_numpy(left))
+        continued = models["continuation"](torch.from_numpy(left), torch.from_numpy(right))
     for a, b in zip(eager, latent.fuse(left, right, style, strength)):
         assert np.allclose(a.numpy(), b, atol=1e-4)
-    for a, b in zip(density, latent.continuation(left)):
-        assert np.allclose(a.numpy(), b, atol=1e-4)
+    assert latent.continuation_kind == "flow"
+    assert np.allclose(continued.numpy(), latent.continuation_flow(left, right), atol=1e-4)
+
+
+def test_a_mixture_continuation_still_exports_and_samples(tiny_pair_bundle, tiny_corpus, tmp_path):
+    from engine.bundle import load_bundle
+    from engine.latent import LatentModel, sample_continuation
+    from training.config import ContinuationConfig
+    from training.export_pairs import export_pairs
+    from training.pair_runs import continuation_from_run, train_continuation
+
+    bundle = tmp_path / "mixture"
+    shutil.copytree(tiny_pair_bundle, bundle)
+    train_continuation(ContinuationConfig(kind="mixture", steps=2, batch_size=16, hidden=32, components=3,
+                                          eval_every=2, transpositions=1), tiny_corpus, bundle, tmp_path / "run")
+    manifest = export_pairs(bundle, None, tmp_path / "run" / "best.pt")
+    assert manifest["continuation"]["kind"] == "mixture" and manifest["continuation"]["components"] == 3
+    latent = LatentModel(load_bundle(bundle))
+    left = np.random.default_rng(0).standard_normal((3, latent.latent_size)).astype(np.float32)
+    with torch.no_grad():
+        log_weights, means, _ = continuation_from_run(tmp_path / "run" / "best.pt", latent.latent_size)(
+            torch.from_numpy(left))
+    likeliest = means.numpy()[np.arange(3), log_weights.numpy().argmax(-1)]
+    assert np.allclose(sample_continuation(latent, left, 0.0, np.random.default_rng(0)), likeliest, atol=1e-3)
+
+
+def test_flow_continuation_follows_its_temperature(tiny_pair_bundle):
+    from engine.bundle import load_bundle
+    from engine.latent import LatentModel, sample_continuation
+
+    latent = LatentModel(load_bundle(tiny_pair_bundle))
+    left = np.random.default_rng(0).standard_normal((4, latent.latent_size)).astype(np.float32)
+    central = [sample_continuation(latent, left, 0.0, np.random.default_rng(seed)) for seed in (1, 2)]
+    assert np.array_equal(central[0], latent.continuation_flow(left, np.zeros_like(left)))
+    assert np.array_equal(central[0], central[1])  # temperature 0: no noise, the same continuation
+    hot = [sample_continuation(latent, left, 1.0, np.random.default_rng(seed)) for seed in (1, 2)]
+    assert not np.allclose(hot[0], hot[1]) and not np.allclose(hot[0], central[0])
 
 
 def test_key_kept_fusion_inputs_move_only_right_windows_in_another_key(tiny_pair_bundle):
@@ -355,3 +391,23 @@ def test_key_kept_fusion_inputs_move_only_right_windows_in_another_key(tiny_pair
     assert np.array_equal(kept.right[0], z_right[0])  # already in C: untouched
     assert np.allclose(kept.right[1], encode_means(backend, left[1:])[0], atol=1e-5)  # E flat moved to C
     assert np.array_equal(kept.keys[1][1], kept.keys[0][1])
+
+
+def test_copied_fraction_counts_training_windows_played_back(tiny_corpus):
+    from training.fusion_eval import copied_fraction, training_windows
+
+    training = training_windows(tiny_corpus)
+    seen = tiny_corpus.windows[tiny_corpus.select("train")[:4]].astype(np.int64)
+    silence = np.zeros((1, WINDOW_STEPS), dtype=np.int64)  # the corpus keeps no window with a bar of rest
+    assert copied_fraction(seen, training) == 1.0
+    assert copied_fraction(np.concatenate([seen[:1], silence]), training) == 0.5
+
+
+def test_flow_steps_are_set_at_export_and_kept_on_reexport(tiny_pair_bundle, tmp_path):
+    from training.export_pairs import export_pairs, torch_pair_models_from_bundle
+
+    bundle = tmp_path / "steps"
+    shutil.copytree(tiny_pair_bundle, bundle)
+    assert export_pairs(bundle, None, None, flow_steps=2)["continuation"]["steps"] == 2
+    assert torch_pair_models_from_bundle(bundle)["continuation"].steps == 2
+    assert export_pairs(bundle, None, None)["continuation"]["steps"] == 2  # kept as shipped

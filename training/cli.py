@@ -86,7 +86,7 @@ def _genre_headline(results: dict) -> dict:
 def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dict:
     from engine.bundle import load_bundle
     from training.fusion_eval import SIMILARITIES, evaluate_pairs
-    from training.pair_runs import TorchPairModels, continuation_density, load_run, prior_of, reality_model
+    from training.pair_runs import TorchPairModels, continuation_from_run, load_run, prior_of, reality_model
 
     bundle = load_bundle(args.bundle)
     scoring, searching = (reality_model(corpus, split, args.runs) for split in ("eval", "train"))
@@ -95,7 +95,7 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
         low, high = load_run(run / "last.pt")[1]["similarity"]
         compare[run.name] = (TorchPairModels.from_runs(run / "last.pt", bundle.latent_size),
                              (low,) if low == high else SIMILARITIES)
-    compare_continuation = {run.name: TorchPairModels(None, continuation_density(run / "last.pt", bundle.latent_size))
+    compare_continuation = {run.name: TorchPairModels(None, continuation_from_run(run / "last.pt", bundle.latent_size))
                             for run in args.compare_continuation}
     return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),
                           bundle.latent_std, out, quick=args.quick, compare=compare,
@@ -139,7 +139,8 @@ def _continuation(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus
     from training.pair_runs import train_continuation
 
-    config = ContinuationConfig(steps=args.steps, components=args.components, reality_weight=args.reality_weight)
+    config = ContinuationConfig(kind=args.kind, steps=args.steps, components=args.components,
+                                hidden=args.hidden, flow_steps=args.flow_steps, reality_weight=args.reality_weight)
     train_continuation(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -167,7 +168,7 @@ def _export_pairs(args: argparse.Namespace) -> int:
     from training.export_pairs import export_pairs
 
     manifest = export_pairs(args.bundle, None if args.keep_fusion else args.fusion,
-                            None if args.keep_continuation else args.continuation)
+                            None if args.keep_continuation else args.continuation, args.flow_steps)
     print(f"added fusion and continuation to {args.bundle}: parity {manifest['parity']}")
     return 0
 
@@ -287,9 +288,16 @@ def build_parser() -> argparse.ArgumentParser:
     continuation = pair_command("continuation", "train the continuation density in a bundle's latent space",
                                 _continuation, ContinuationConfig().steps, Path("runs/continuation"))
     continuation.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
-    continuation.add_argument("--components", type=int, default=ContinuationConfig().components)
+    continuation.add_argument("--kind", choices=("flow", "mixture"), default=ContinuationConfig().kind,
+                              help="a conditional flow (flow matching) or a mixture density network")
+    continuation.add_argument("--components", type=int, default=ContinuationConfig().components,
+                              help="mixture components (mixture only)")
+    continuation.add_argument("--hidden", type=int, default=ContinuationConfig().hidden, help="network width")
+    continuation.add_argument("--flow-steps", type=int, default=ContinuationConfig().flow_steps,
+                              help="midpoint steps from noise to latent (flow only)")
     continuation.add_argument("--reality-weight", type=float, default=ContinuationConfig().reality_weight,
-                              help="weight of the training-split reality classifier on sampled continuations")
+                              help="weight of the training-split reality classifier on sampled continuations "
+                                   "(mixture only)")
 
     export_pairs = commands.add_parser("export-pairs", help="add fusion and continuation models to a bundle")
     export_pairs.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
@@ -297,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_pairs.add_argument("--continuation", type=Path, default=Path("runs/continuation/best.pt"))
     export_pairs.add_argument("--keep-fusion", action="store_true", help="keep the bundle's fusion model")
     export_pairs.add_argument("--keep-continuation", action="store_true", help="keep the bundle's continuation model")
+    export_pairs.add_argument("--flow-steps", type=int, help="midpoint steps of a continuation flow (default: as trained)")
     export_pairs.set_defaults(func=_export_pairs)
     quantize = commands.add_parser("quantize", help="add an int8 twin of the decoder to a bundle (the engine plays it)")
     quantize.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)

@@ -1,7 +1,7 @@
-"""Continuation training: the mixture density p(z_R | z_L) by maximum likelihood on
-consecutive latent pairs; the checkpoint with the best held-out likelihood wins.
+"""Continuation training on consecutive latent pairs: the conditional flow by flow matching,
+or the mixture density by maximum likelihood; the checkpoint with the best held-out loss wins.
 
-With a reality weight, continuations sampled at temperature 1 are also decoded and judged by
+With a reality weight (mixture only), continuations sampled at temperature 1 are also decoded and judged by
 the training-split reality classifier (as the fusion generator's guidance is), because
 likelihood alone spends density on latents the decoder plays as unconvincing phrases."""
 from __future__ import annotations
@@ -14,12 +14,21 @@ import torch.nn.functional as F
 from training.config import ContinuationConfig
 from training.latent_pairs import LatentPairs
 from training.loop import ResumableRun
-from training.pair_models import ContinuationDensity
+from training.pair_models import ContinuationDensity, ContinuationFlow
 from training.reality_guide import RealityGuide
 
 
+def continuation_model(config: ContinuationConfig, latent_size: int) -> ContinuationDensity | ContinuationFlow:
+    """A fresh continuation model of the configured kind."""
+    if config.kind == "flow":
+        return ContinuationFlow(latent_size, config.hidden, config.layers, config.dropout, config.flow_steps)
+    if config.kind == "mixture":
+        return ContinuationDensity(latent_size, config.components, config.hidden, config.layers)
+    raise ValueError(f"unknown continuation kind {config.kind!r}")
+
+
 class ContinuationTraining(ResumableRun):
-    """Fits :class:`ContinuationDensity` to (z_L, z_R) pairs."""
+    """Fits a continuation model (:func:`continuation_model`) to (z_L, z_R) pairs."""
 
     description = "continuation"
 
@@ -30,12 +39,14 @@ class ContinuationTraining(ResumableRun):
         self.config = config
         self.left, self.right = torch.from_numpy(pairs.left), torch.from_numpy(pairs.right)
         self.val_left, self.val_right = torch.from_numpy(val_pairs.left), torch.from_numpy(val_pairs.right)
-        self.model = ContinuationDensity(pairs.left.shape[1], config.components, config.hidden, config.layers)
+        self.model = continuation_model(config, pairs.left.shape[1])
+        if isinstance(self.model, ContinuationFlow):
+            self.model.standardise_like(self.right)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), config.learning_rate, weight_decay=1e-4)
         self.schedule = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, config.steps)
         self.rng = torch.Generator().manual_seed(config.seed)
-        if config.reality_weight > 0 and guide is None:
-            raise ValueError("reality_weight > 0 needs a reality guide")
+        if config.reality_weight > 0 and (guide is None or config.kind != "mixture"):
+            raise ValueError("reality_weight > 0 needs a reality guide and the mixture kind")
         self.guide = guide if config.reality_weight > 0 else None
 
     def sample(self, left: torch.Tensor) -> torch.Tensor:
@@ -51,27 +62,35 @@ class ContinuationTraining(ResumableRun):
         """The guide's logits for (left, sampled continuation)."""
         return self.guide(left, self.sample(left))
 
+    def loss(self, left: torch.Tensor, right: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """The kind's training loss: flow matching, or the mixture's negative log-likelihood."""
+        if isinstance(self.model, ContinuationFlow):
+            return self.model.flow_matching_loss(left, right, generator)
+        return self.model.negative_log_likelihood(left, right)
+
     def train_step(self) -> dict[str, float]:
+        self.model.train()
         index = torch.randint(0, len(self.left), (self.config.batch_size,), generator=self.rng)
-        nll = self.model.negative_log_likelihood(self.left[index], self.right[index])
+        fit = self.loss(self.left[index], self.right[index], self.rng)
         guided = torch.zeros(())
         if self.guide is not None:
             realness = self.realness(self.left[index[:self.config.guided_batch]])
             guided = F.binary_cross_entropy_with_logits(realness, torch.ones_like(realness))
-        loss = nll + self.config.reality_weight * guided
+        loss = fit + self.config.reality_weight * guided
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 5.0)
         self.optimizer.step()
         self.schedule.step()
-        return {"nll": nll.item(), "guided": guided.item()}
+        return {"loss": fit.item(), "guided": guided.item()}
 
     def validate(self) -> dict[str, float]:
-        with torch.no_grad():
-            nll = float(self.model.negative_log_likelihood(self.val_left, self.val_right))
+        self.model.eval()
+        with torch.no_grad():  # the same noise and times at every validation, so scores compare
+            fit = float(self.loss(self.val_left, self.val_right, torch.Generator().manual_seed(1)))
             guided = {} if self.guide is None else {
                 "guide_sampled": float(torch.sigmoid(self.realness(self.val_left[:512])).mean())}
-        return {"val_nll": nll, **guided, "score": -nll}
+        return {"val_loss": fit, **guided, "score": -fit}
 
     def state(self) -> dict:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),

@@ -16,8 +16,9 @@ from engine.bundle import load_bundle, sha256_of
 from engine.latent import LatentModel
 from training.export import OPSET, ParityError
 from training.half_weights import round_to_half, store_half, stored_weights
-from training.pair_models import STYLE_SIZE, ContinuationDensity, FusionGenerator
-from training.pair_runs import continuation_density, encoder_sha256, fusion_generator, load_run
+from training.continuation_train import continuation_model
+from training.pair_models import STYLE_SIZE, ContinuationDensity, ContinuationFlow, FusionGenerator
+from training.pair_runs import continuation_config, continuation_from_run, encoder_sha256, fusion_generator, load_run
 
 
 def export_graph(module: nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str], path: Path) -> None:
@@ -40,9 +41,11 @@ def require_same_space(checkpoint: Path, bundle_dir: Path) -> None:
         raise SystemExit(f"{checkpoint} was trained in another latent space than {bundle_dir}'s encoder; retrain it")
 
 
-def export_pairs(bundle_dir: Path, fusion: Path | None, continuation: Path | None) -> dict:
+def export_pairs(bundle_dir: Path, fusion: Path | None, continuation: Path | None,
+                 flow_steps: int | None = None) -> dict:
     """Add fusion.onnx and continuation.onnx to the bundle (via a staging copy). A model given
-    as None is kept: re-exported from the bundle's own weights, with its recorded settings."""
+    as None is kept: re-exported from the bundle's own weights, with its recorded settings.
+    ``flow_steps`` sets a continuation flow's midpoint steps (default: as trained, or as shipped)."""
     for checkpoint in (fusion, continuation):
         if checkpoint is not None:
             require_same_space(checkpoint, bundle_dir)
@@ -53,7 +56,9 @@ def export_pairs(bundle_dir: Path, fusion: Path | None, continuation: Path | Non
         if checkpoint is None and role not in shipped:
             raise SystemExit(f"{bundle_dir} has no {role} model to keep; give a {role} checkpoint")
     generator = fusion_generator(fusion, size) if fusion else shipped["fusion"]
-    density = continuation_density(continuation, size) if continuation else shipped["continuation"]
+    density = continuation_from_run(continuation, size) if continuation else shipped["continuation"]
+    if isinstance(density, ContinuationFlow) and flow_steps is not None:
+        density.steps = flow_steps
     settings = {role: load_run(checkpoint)[1] if checkpoint else bundle.manifest[role]["training"]
                 for role, checkpoint in (("fusion", fusion), ("continuation", continuation))}
     for model in (generator, density):
@@ -78,7 +83,7 @@ def staged_bundle(bundle_dir: Path) -> Iterator[Path]:
     staging.rename(bundle_dir)
 
 
-def _add_pair_models(staging: Path, generator: FusionGenerator, density: ContinuationDensity,
+def _add_pair_models(staging: Path, generator: FusionGenerator, density: ContinuationDensity | ContinuationFlow,
                      settings: dict[str, dict]) -> dict:
     size = load_bundle(staging).latent_size
     rng = torch.Generator().manual_seed(0)
@@ -87,24 +92,34 @@ def _add_pair_models(staging: Path, generator: FusionGenerator, density: Continu
     if not generator.conditioned:
         feed.pop("similarity")
     export_graph(generator, feed, ["fused_left", "fused_right"], staging / "fusion.onnx")
-    export_graph(density, {"left": feed["left"]}, ["log_weights", "means", "log_std"], staging / "continuation.onnx")
+    flow = isinstance(density, ContinuationFlow)
+    continuation_feed = {"left": feed["left"], **({"noise": torch.randn(64, size, generator=rng)} if flow else {})}
+    export_graph(density, continuation_feed, ["right"] if flow else ["log_weights", "means", "log_std"],
+                 staging / "continuation.onnx")
     manifest = json.loads((staging / "manifest.json").read_text())
     manifest["files"] |= {role: {"path": f"{role}.onnx", "sha256": sha256_of(staging / f"{role}.onnx")}
                           for role in ("fusion", "continuation")}
     manifest["fusion"] = {"style_size": STYLE_SIZE, "similarity": list(settings["fusion"]["similarity"]),
                           "conditioned": generator.conditioned, "training": settings["fusion"]}
-    manifest["continuation"] = {"components": density.components, "training": settings["continuation"]}
+    manifest["continuation"] = {"kind": "flow", "steps": density.steps} if flow else {
+        "kind": "mixture", "components": density.components}
+    manifest["continuation"]["training"] = settings["continuation"]
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     latent = LatentModel(load_bundle(staging))
+    arrays = {name: value.numpy() for name, value in continuation_feed.items()}
     with torch.no_grad():
         expected_fusion = generator(*feed.values())
-        expected_continuation = density(feed["left"])
+        expected_continuation = density(*continuation_feed.values())
+    if flow:  # one output, where the mixture has three
+        expected_continuation, got_continuation = (expected_continuation,), (latent.continuation_flow(**arrays),)
+    else:
+        got_continuation = latent.continuation(arrays["left"])
+    got_fusion = latent.fuse(*(feed[k].numpy() for k in ("left", "right", "style")),
+                             feed.get("similarity", torch.ones(64, 1)).numpy())
     manifest["parity"] = {**(manifest.get("parity") or {}),
-                          "fusion_max_abs_error": check_parity(expected_fusion, latent.fuse(
-                              *(feed[k].numpy() for k in ("left", "right", "style")),
-                              feed.get("similarity", torch.ones(64, 1)).numpy()), "fusion"),
-                          "continuation_max_abs_error": check_parity(expected_continuation, latent.continuation(
-                              feed["left"].numpy()), "continuation")}
+                          "fusion_max_abs_error": check_parity(expected_fusion, got_fusion, "fusion"),
+                          "continuation_max_abs_error": check_parity(expected_continuation, got_continuation,
+                                                                     "continuation")}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
 
@@ -119,9 +134,10 @@ def torch_pair_models_from_bundle(bundle_dir: Path) -> dict[str, nn.Module]:
         models["fusion"] = FusionGenerator(bundle.latent_size, settings["hidden"], settings["layers"],
                                            bundle.manifest["fusion"]["conditioned"])
     if "continuation" in bundle.manifest["files"]:
-        settings = bundle.manifest["continuation"]["training"]
-        models["continuation"] = ContinuationDensity(bundle.latent_size, settings["components"], settings["hidden"],
-                                                     settings["layers"])
+        config = continuation_config(bundle.manifest["continuation"]["training"])
+        models["continuation"] = continuation_model(config, bundle.latent_size)
+        if isinstance(models["continuation"], ContinuationFlow):
+            models["continuation"].steps = bundle.manifest["continuation"]["steps"]
     for role, model in models.items():
         weights = stored_weights(bundle.file(role))
         model.load_state_dict({name: torch.from_numpy(weights[name].copy()) for name in model.state_dict()})

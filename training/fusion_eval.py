@@ -9,7 +9,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from engine import tonality
-from engine.latent import sample_mixture
+from engine.latent import sample_continuation
 from training import phrase_stats
 from training.corpus import Corpus
 from training.evaluate import Backend, decode_greedy, encode_means
@@ -33,8 +33,13 @@ class PairModels(Protocol):
              similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(z_L', z_R') for latent pairs."""
 
+    continuation_kind: str
+
     def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mixture parameters of p(z_R | z_L)."""
+        """Mixture parameters of p(z_R | z_L) (mixture kind)."""
+
+    def continuation_flow(self, left: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """Right latents for noise (flow kind)."""
 
 
 def phrases(backend: Backend, left: np.ndarray, right: np.ndarray,
@@ -129,19 +134,31 @@ def latent_perturb(backend: Backend, search_reality: Reality, scorer: Scorer, le
 
 
 def continuation_scores(backend: Backend, models: PairModels, scorer: Scorer, left_tokens: np.ndarray,
-                        rng: np.random.Generator, temperatures: tuple[float, ...] = (0.0, 0.5, 1.0),
-                        keep_key: bool = True) -> dict:
+                        training: set[bytes], rng: np.random.Generator,
+                        temperatures: tuple[float, ...] = (0.0, 0.5, 1.0), keep_key: bool = True) -> dict:
     """Reality and statistics of (input window, continuation) phrases at a few temperatures,
-    each continuation held in its input's key as the engine does unless ``keep_key`` is off."""
+    each continuation held in its input's key as the engine does unless ``keep_key`` is off,
+    and the share of continuations copied from the training split."""
     z_left = encode_means(backend, left_tokens)
-    params = models.continuation(z_left)
     out = {}
     for temperature in temperatures:
-        right = decode_greedy(backend, sample_mixture(*params, temperature, rng))
+        right = decode_greedy(backend, sample_continuation(models, z_left, temperature, rng))
         if keep_key:
             right = tonality.in_key_of(right, tonality.pitch_class_profile(left_tokens))
-        out[f"temperature={temperature:g}"] = scorer.score(np.concatenate([left_tokens, right], axis=1))
+        out[f"temperature={temperature:g}"] = {**scorer.score(np.concatenate([left_tokens, right], axis=1)),
+                                                "copies_training": copied_fraction(right, training)}
     return out
+
+
+def copied_fraction(windows: np.ndarray, training: set[bytes]) -> float:
+    """The share of windows that are, token for token, a window of the training split (in its
+    key): how much a model plays back what it learned from rather than new material."""
+    return float(np.mean([window.astype(np.int8).tobytes() in training for window in windows])) if len(windows) else 0.0
+
+
+def training_windows(corpus: Corpus) -> set[bytes]:
+    """The training split's windows, as :func:`copied_fraction` looks them up."""
+    return {window.tobytes() for window in corpus.windows[corpus.select("train")].astype(np.int8)}
 
 
 def beats_latent_perturb(ours: dict, perturb: dict, metric: str = "reality") -> dict:
@@ -181,8 +198,10 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     reference = phrase_stats.transition_matrices(real)
     scorer = Scorer(reality, reference, 1.0 / np.square(latent_std))
     shown = rng.choice(len(real), min(INPUTS, len(real)), replace=False)
+    training = training_windows(corpus)
     results: dict = {
-        "real_pairs": {"reality": float(reality(real).mean()), "pairs": int(len(real))},
+        "real_pairs": {"reality": float(reality(real).mean()), "pairs": int(len(real)),
+                       "copies_training": copied_fraction(real_right, training)},
         "real_pairs_reconstructed": scorer.score(phrases(backend, encode_means(backend, real_left[shown]),
                                                          encode_means(backend, real_right[shown]))),
     }
@@ -206,14 +225,15 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
             perturb = latent_perturb(backend, search_reality, scorer, kept.left, kept.right, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb)}
         results[f"fusion_{name}"] = entry
-    results["continuation free key"] = continuation_scores(backend, models, scorer, real_left[shown],
+    results["continuation free key"] = continuation_scores(backend, models, scorer, real_left[shown], training,
                                                            np.random.default_rng(2), keep_key=False)
     for label, continuation in {"": models, **(compare_continuation or {})}.items():
         results[f"continuation {label}".strip()] = continuation_scores(
-            backend, continuation, scorer, real_left[shown], np.random.default_rng(2))
+            backend, continuation, scorer, real_left[shown], training, np.random.default_rng(2))
     (out_dir / "pairs.json").write_text(json.dumps(results, indent=2) + "\n")
     plot_against_distance(results, out_dir / "fusion_vs_latent_perturb.png")
     plot_iterations(results, out_dir / "fusion_iterations.png")
+    plot_continuations(results, out_dir / "continuations.png")
     return results
 
 
@@ -270,6 +290,32 @@ def plot_iterations(results: dict, path: Path) -> None:
                     ax.plot(range(1, len(points) + 1), [p[metric] for p in points], marker="o", label=label)
             ax.set(title=f"{name.split('_')[1]}: {metric}", xlabel="iterations")
     axes[0, 0].legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def plot_continuations(results: dict, path: Path) -> None:
+    """Each continuation model's reality and statistic correlations against temperature, with
+    the target (0.8 x the reality of real test pairs) and the real pairs' own figures."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = ("reality", *phrase_stats.STATISTICS)
+    models = [name for name in results if name.startswith("continuation")]
+    figure, axes = plt.subplots(1, len(metrics), figsize=(3 * len(metrics), 3), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for name in models:
+            rows = results[name]
+            ax.plot([float(key.split("=")[1]) for key in rows], [row[metric] for row in rows.values()], marker="o",
+                    label=name.removeprefix("continuation").strip() or "shipped")
+        ax.axhline(results["real_pairs_reconstructed"][metric], color="black", linewidth=0.8, linestyle="--")
+        if metric == "reality":
+            ax.axhline(0.8 * results["real_pairs"]["reality"], color="red", linewidth=0.8, linestyle=":")
+        ax.set(title=metric, xlabel="temperature")
+    axes[0, 0].legend(fontsize=7, title="dashed: real pairs; dotted: target", title_fontsize=6)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

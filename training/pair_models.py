@@ -1,5 +1,6 @@
 """Networks that work on pairs of latents: the Connective Fusion generator and pair
-discriminator, and the continuation density model p(z_R | z_L)."""
+discriminator, and the continuation models of p(z_R | z_L): a mixture density network and a
+conditional flow."""
 from __future__ import annotations
 
 import math
@@ -71,3 +72,62 @@ class ContinuationDensity(nn.Module):
         z = (right[:, None, :] - means) / torch.exp(log_std)
         log_normal = -0.5 * z.pow(2) - log_std - 0.5 * math.log(2 * math.pi)
         return -torch.logsumexp(log_weights + log_normal.sum(-1), dim=-1).mean() / self.latent_size
+
+
+class ResidualMLPBlock(nn.Module):
+    """Pre-norm residual feed-forward block."""
+
+    def __init__(self, width: int, dropout: float) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, 2 * width), nn.GELU(), nn.Dropout(dropout),
+                                  nn.Linear(2 * width, width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ContinuationFlow(nn.Module):
+    """p(z_R | z_L) as a conditional flow trained by flow matching on the straight path from
+    Gaussian noise to the (standardised) right latent. ``forward(left, noise)`` integrates
+    the velocity field with ``steps`` midpoint steps, so one graph maps noise to a latent:
+    noise scaled by a temperature gives temperature sampling, zero noise the central path."""
+
+    TIME_FEATURES = 8
+
+    def __init__(self, latent_size: int, hidden: int = 512, layers: int = 4, dropout: float = 0.1,
+                 steps: int = 8) -> None:
+        super().__init__()
+        self.latent_size, self.steps = latent_size, steps
+        self.register_buffer("center", torch.zeros(latent_size))
+        self.register_buffer("scale", torch.ones(latent_size))
+        self.register_buffer("frequencies", torch.exp(torch.linspace(0.0, math.log(100.0), self.TIME_FEATURES)))
+        self.inputs = nn.Linear(2 * latent_size + 2 * self.TIME_FEATURES, hidden)
+        self.blocks = nn.Sequential(*(ResidualMLPBlock(hidden, dropout) for _ in range(layers)))
+        self.output = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, latent_size))
+
+    def standardise_like(self, latents: torch.Tensor) -> None:
+        """Set the standardisation from training latents (before training)."""
+        self.center.copy_(latents.mean(0))
+        self.scale.copy_(latents.std(0).clamp_min(1e-4))
+
+    def velocity(self, x: torch.Tensor, t: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        """The velocity field at standardised point ``x``, time ``t`` (B, 1), standardised ``condition``."""
+        angles = t * self.frequencies
+        return self.output(self.blocks(self.inputs(torch.cat([x, condition, torch.sin(angles), torch.cos(angles)], -1))))
+
+    def forward(self, left: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        condition = (left - self.center) / self.scale
+        x, step = noise, 1.0 / self.steps
+        for index in range(self.steps):
+            t = torch.full_like(x[:, :1], index * step)
+            halfway = x + 0.5 * step * self.velocity(x, t, condition)
+            x = x + step * self.velocity(halfway, t + 0.5 * step, condition)
+        return x * self.scale + self.center
+
+    def flow_matching_loss(self, left: torch.Tensor, right: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Mean squared error of the velocity field against the straight path's, at random times."""
+        target = (right - self.center) / self.scale
+        noise = torch.randn(target.shape, generator=generator)
+        t = torch.rand(len(target), 1, generator=generator)
+        moved = (1 - t) * noise + t * target
+        return (self.velocity(moved, t, (left - self.center) / self.scale) - (target - noise)).pow(2).mean()

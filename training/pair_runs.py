@@ -9,13 +9,13 @@ import torch
 
 from engine.bundle import load_bundle
 from training.config import ContinuationConfig, FusionConfig, RealityConfig
-from training.continuation_train import ContinuationTraining
+from training.continuation_train import ContinuationTraining, continuation_model
 from training.corpus import Corpus
 from training.evaluate import BundleBackend
 from training.export import torch_model_from_bundle
 from training.fusion_train import FusionTraining, PriorSampler
 from training.latent_pairs import encode_pairs
-from training.pair_models import ContinuationDensity, FusionGenerator
+from training.pair_models import ContinuationDensity, ContinuationFlow, FusionGenerator
 from training.reality import Classifier, RealityTraining, build_classifier, reality
 from training.reality_guide import RealityGuide
 
@@ -87,11 +87,15 @@ def fusion_generator(path: Path, latent_size: int) -> FusionGenerator:
     return model.eval()
 
 
-def continuation_density(path: Path, latent_size: int) -> ContinuationDensity:
-    """The density of a continuation checkpoint, in eval mode."""
+def continuation_config(settings: dict) -> ContinuationConfig:
+    """The config recorded in a checkpoint or manifest (runs from before flows were mixtures)."""
+    return ContinuationConfig(**{"kind": "mixture", **{k: v for k, v in settings.items() if k != "encoder_sha256"}})
+
+
+def continuation_from_run(path: Path, latent_size: int) -> ContinuationDensity | ContinuationFlow:
+    """The continuation model of a checkpoint, in eval mode."""
     state, settings = load_run(path)
-    config = ContinuationConfig(**{key: value for key, value in settings.items() if key != "encoder_sha256"})
-    model = ContinuationDensity(latent_size, config.components, config.hidden, config.layers)
+    model = continuation_model(continuation_config(settings), latent_size)
     model.load_state_dict(state["model"])
     return model.eval()
 
@@ -114,10 +118,12 @@ def reality_model(corpus: Corpus, split: str, runs: Path, config: RealityConfig 
 
 
 class TorchPairModels:
-    """Eager pair models behind the engine's pair interface (``fuse``, ``continuation``)."""
+    """Eager pair models behind the engine's pair interface (``fuse``, the continuation's)."""
 
-    def __init__(self, generator: FusionGenerator | None, density: ContinuationDensity | None = None) -> None:
+    def __init__(self, generator: FusionGenerator | None,
+                 density: ContinuationDensity | ContinuationFlow | None = None) -> None:
         self.generator, self.density = generator, density
+        self.continuation_kind = "flow" if isinstance(density, ContinuationFlow) else "mixture"
 
     @classmethod
     def from_runs(cls, fusion: Path, latent_size: int, continuation: Path | None = None) -> "TorchPairModels":
@@ -137,3 +143,8 @@ class TorchPairModels:
         """Mixture parameters as numpy."""
         with torch.no_grad():
             return tuple(t.numpy() for t in self.density(torch.from_numpy(np.asarray(left, dtype=np.float32))))
+
+    def continuation_flow(self, left: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """The flow's right latents as numpy."""
+        with torch.no_grad():
+            return self.density(torch.from_numpy(left), torch.from_numpy(noise)).numpy()
