@@ -63,17 +63,18 @@ def clip_profile(tokens: np.ndarray) -> np.ndarray:
 
 
 def into_key(tokens: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """A prepared clip's segments (S, steps) moved, all by one shift of at most a tritone, into
-    the key of ``reference`` (a clip's tokens)."""
+    """A prepared clip's segments (S, steps) moved, all by one shift, into the key of ``reference``
+    (a clip's tokens), in the octave nearest the reference's register: placed to connect to it."""
     shift = tonality.key_shifts(clip_profile(tokens), clip_profile(reference))
-    return tonality.transpose(tokens.reshape(1, -1), shift).reshape(tokens.shape)
+    register = tonality.mean_pitch(reference.reshape(1, -1))
+    return tonality.transpose(tokens.reshape(1, -1), shift, register).reshape(tokens.shape)
 
 
 def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEFAULT_STYLE, iterations: int = 1,
          similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True) -> Fusion:
     """Connective Fusion: transform both clips so that left then right is one coherent phrase.
-    With ``keep_key`` the right clip is first moved into the left clip's key, and the fused
-    join is held there (fusion moves latents, and a latent move may change key)."""
+    With ``keep_key`` the right clip is first moved into the left clip's key and register, and
+    the fused join is held in its key (fusion moves latents, and a latent move may change key)."""
     _require_model(engine, "fusion")
     if not 1 <= iterations <= MAX_FUSION_ITERATIONS:
         raise LimitError(f"iterations must be 1..{MAX_FUSION_ITERATIONS}, got {iterations}")
@@ -121,7 +122,7 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     - ``faders``: fader values (0..1) set on every step.
 
     With ``keep_key`` the ``fuse_with`` and ``interpolate_to`` clips are first moved into the
-    input's key, and every 4 bars of the continuation are held in it.
+    input's key and register, and every 4 bars of the continuation are held in its key.
     """
     from .ops import MAX_VARIATIONS
 

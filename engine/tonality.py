@@ -69,9 +69,9 @@ def mean_pitch(tokens: np.ndarray) -> np.ndarray:
 
 
 def transpose(windows: np.ndarray, shifts: np.ndarray, registers: np.ndarray | None = None) -> np.ndarray:
-    """Windows (N, steps) moved by ``shifts`` or by the same shift an octave up or down, whichever
-    stays in the model's range with its mean pitch nearest ``registers`` (default: its own);
-    a window no octave fits stays where it is."""
+    """Windows (N, steps) moved by ``shifts`` give or take whole octaves, whichever move stays in the
+    model's range with its mean pitch nearest ``registers`` (default: its own); a window no
+    octave fits stays where it is."""
     windows = np.asarray(windows)
     own = mean_pitch(windows)
     target = own if registers is None else np.where(np.isnan(registers), own, registers)
@@ -80,7 +80,7 @@ def transpose(windows: np.ndarray, shifts: np.ndarray, registers: np.ndarray | N
     high = np.where(pitched, windows, -1).max(-1)
     best = np.zeros(len(windows), dtype=np.int64)
     best_distance = np.full(len(windows), np.inf)
-    for octave in (-12, 0, 12):
+    for octave in range(-48, 49, 12):  # the model's range is 4 octaves
         candidate = shifts + octave
         fits = (low + candidate >= PITCH_OFFSET) & (high + candidate < N_TOKENS)
         distance = np.abs(np.nan_to_num(own + candidate - target))

@@ -253,7 +253,7 @@ def test_fuse_with_feeds_each_step_and_the_target_to_the_generator(engine, monke
         return original(left, right, style, similarity)
 
     monkeypatch.setattr(engine.model, "fuse", spy)
-    target = melody(32.0, pitch0=50)
+    target = melody(32.0, pitch0=62)  # no key (all 12 pitch classes) and the input's register: not moved
     engine.continuation(melody(), bars=12, variations=2, fuse_with=target, style=[1.0, 0.0])
     z_target = engine.encode(target)[0]
     assert len(calls) == 3  # 12 bars = 3 steps of 4; the target's 2 segments cycle
@@ -411,3 +411,12 @@ def test_flow_steps_are_set_at_export_and_kept_on_reexport(tiny_pair_bundle, tmp
     assert export_pairs(bundle, None, None, flow_steps=2)["continuation"]["steps"] == 2
     assert torch_pair_models_from_bundle(bundle)["continuation"].steps == 2
     assert export_pairs(bundle, None, None)["continuation"]["steps"] == 2  # kept as shipped
+
+
+def test_into_key_places_a_clip_in_the_references_key_and_register():
+    from engine.phrases import into_key
+
+    reference = clip_tokens(tune(tonic=60))
+    high_in_a = clip_tokens(tune(tonic=69 + 12))  # A major, an octave and a sixth above
+    moved = into_key(high_in_a.reshape(-1, WINDOW_STEPS), reference.reshape(-1, WINDOW_STEPS)).reshape(1, -1)
+    assert np.array_equal(moved, reference)

@@ -43,7 +43,7 @@ def test_transpose_picks_the_octave_in_range_nearest_the_register():
     high = window([PITCH_MAX, PITCH_MAX - 2])
     spread = window([PITCH_MIN, PITCH_MAX])  # no octave of +5 fits
     moved = tonality.transpose(np.stack([high, spread]), np.array([5, 5]), np.array([PITCH_MAX - 20, np.nan]))
-    assert tonality.mean_pitch(moved[:1])[0] == tonality.mean_pitch(high)[0] + 5 - 12
+    assert tonality.mean_pitch(moved[:1])[0] == tonality.mean_pitch(high)[0] + 5 - 24  # two octaves down: nearest
     assert (moved[1] == spread).all()
 
 

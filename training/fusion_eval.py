@@ -64,9 +64,9 @@ class FusionInputs:
 def in_one_key(backend: Backend, left_tokens: np.ndarray, right_tokens: np.ndarray, left: np.ndarray,
                right: np.ndarray) -> FusionInputs:
     """The engine's ``keep_key`` on window pairs: each right window moved into its left
-    window's key (re-encoded where it moved)."""
+    window's key and register (re-encoded where it moved)."""
     left_keys = tonality.pitch_class_profile(left_tokens)
-    moved = tonality.in_key_of(right_tokens, left_keys)
+    moved = tonality.in_key_of(right_tokens, left_keys, tonality.mean_pitch(left_tokens))
     changed = (moved != right_tokens).any(-1)
     if changed.any():
         right = right.copy()
