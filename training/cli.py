@@ -99,6 +99,7 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
                             for run in args.compare_continuation}
     return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),
                           bundle.latent_std, out, quick=args.quick, compare=compare,
+                          similarities=tuple(args.similarities or SIMILARITIES),
                           compare_continuation=compare_continuation)
 
 
@@ -245,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="other fusion runs (one strength, or trained differently) to score beside the shipped one")
     evaluate.add_argument("--compare-continuation", type=Path, nargs="*", default=[], metavar="RUN",
                           help="other continuation runs (e.g. reality-guided) to score beside the shipped one")
+    evaluate.add_argument("--similarities", type=float, nargs="+", metavar="LAMBDA",
+                          help="fusion strengths to score (default 0.3 1 3)")
     evaluate.add_argument("--runs", type=Path, default=Path("runs"),
                           help="where the reality classifiers are (trained there first if missing)")
     evaluate.add_argument("--log", type=Path, help="training log.jsonl to plot loss curves from")

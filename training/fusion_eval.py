@@ -182,8 +182,10 @@ def beats_latent_perturb(ours: dict, perturb: dict, metric: str = "reality") -> 
 def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, search_reality: Reality, corpus: Corpus,
                    prior: PriorSampler, latent_std: np.ndarray, out_dir: Path, quick: bool = False,
                    compare: dict[str, tuple[PairModels, tuple[float, ...]]] | None = None,
-                   compare_continuation: dict[str, PairModels] | None = None) -> dict:
-    """The whole protocol; writes ``pairs.json`` and the plots into ``out_dir``. ``compare``
+                   compare_continuation: dict[str, PairModels] | None = None,
+                   similarities: tuple[float, ...] = SIMILARITIES) -> dict:
+    """The whole protocol at the given similarity strengths; writes ``pairs.json`` and the plots
+    into ``out_dir``. ``compare``
     names other generators (a fixed-strength one, or one trained differently), each scored
     at its strengths beside the shipped one, on the same inputs and styles;
     ``compare_continuation`` names other continuation models, scored on the same inputs and noise."""
@@ -201,7 +203,9 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     training = training_windows(corpus)
     results: dict = {
         "real_pairs": {"reality": float(reality(real).mean()), "pairs": int(len(real)),
-                       "copies_training": copied_fraction(real_right, training)},
+                       "copies_training": copied_fraction(real_right, training),
+                       "moved_by_keep_key": float(np.mean(tonality.key_shifts(
+                           tonality.pitch_class_profile(real_right), tonality.pitch_class_profile(real_left)) != 0))},
         "real_pairs_reconstructed": scorer.score(phrases(backend, encode_means(backend, real_left[shown]),
                                                          encode_means(backend, real_right[shown]))),
     }
@@ -215,9 +219,9 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
                         prior_right)}
     for name, (left_tokens, right_tokens, left, right) in inputs.items():
         kept = in_one_key(backend, left_tokens, right_tokens, left, right)
-        ours = fusion_curves(backend, models, scorer, kept, np.random.default_rng(1))
+        ours = fusion_curves(backend, models, scorer, kept, np.random.default_rng(1), similarities)
         entry = {"ours": ours, "compare free key": fusion_curves(backend, models, scorer, FusionInputs(left, right),
-                                                                 np.random.default_rng(1))}
+                                                                 np.random.default_rng(1), similarities)}
         for label, (generator, similarities) in (compare or {}).items():
             entry[f"compare {label}"] = fusion_curves(backend, generator, scorer, kept, np.random.default_rng(1),
                                                       similarities)
@@ -309,8 +313,10 @@ def plot_continuations(results: dict, path: Path) -> None:
     for ax, metric in zip(axes[0], metrics):
         for name in models:
             rows = results[name]
+            label = {"continuation": "shipped", "continuation free key": "shipped, key free"}.get(
+                name, f"run {name.removeprefix('continuation ')}")
             ax.plot([float(key.split("=")[1]) for key in rows], [row[metric] for row in rows.values()], marker="o",
-                    label=name.removeprefix("continuation").strip() or "shipped")
+                    label=label)
         ax.axhline(results["real_pairs_reconstructed"][metric], color="black", linewidth=0.8, linestyle="--")
         if metric == "reality":
             ax.axhline(0.8 * results["real_pairs"]["reality"], color="red", linewidth=0.8, linestyle=":")
