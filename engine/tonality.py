@@ -26,6 +26,8 @@ def _standardised(rows: np.ndarray) -> np.ndarray:
 
 
 _KEYS = _standardised(np.stack([np.roll(profile, tonic) for tonic in range(12) for profile in (MAJOR, MINOR)]))
+_ROLLED = (np.arange(12)[None, :] - SHIFTS[:, None]) % 12  # row s: pitch classes of a profile moved by SHIFTS[s]
+_OCTAVES = np.arange(-48, 49, 12)  # the model's range is 4 octaves
 
 
 def sounding_pitches(tokens: np.ndarray) -> np.ndarray:
@@ -51,7 +53,7 @@ def key_shifts(profiles: np.ndarray, references: np.ndarray) -> np.ndarray:
     """Per row, the shift (in ``SHIFTS``) that lets a profile and its reference fit one key best,
     0 unless another shift fits by ``STAY_MARGIN`` more; rows without notes stay."""
     reference_fit = _standardised(references) @ _KEYS.T / 12
-    moved = np.stack([np.roll(profiles, shift, axis=-1) for shift in SHIFTS], axis=1)
+    moved = profiles[:, _ROLLED]  # (N, shifts, 12)
     fit = (_standardised(moved) @ _KEYS.T / 12 + reference_fit[:, None]).max(-1)
     fit[:, SHIFTS == 0] += STAY_MARGIN
     fit -= 1e-3 * np.abs(SHIFTS)  # of equal fits, the smaller move
@@ -76,17 +78,12 @@ def transpose(windows: np.ndarray, shifts: np.ndarray, registers: np.ndarray | N
     own = mean_pitch(windows)
     target = own if registers is None else np.where(np.isnan(registers), own, registers)
     pitched = windows >= PITCH_OFFSET
-    low = np.where(pitched, windows, N_TOKENS).min(-1)
-    high = np.where(pitched, windows, -1).max(-1)
-    best = np.zeros(len(windows), dtype=np.int64)
-    best_distance = np.full(len(windows), np.inf)
-    for octave in range(-48, 49, 12):  # the model's range is 4 octaves
-        candidate = shifts + octave
-        fits = (low + candidate >= PITCH_OFFSET) & (high + candidate < N_TOKENS)
-        distance = np.abs(np.nan_to_num(own + candidate - target))
-        better = fits & (distance < best_distance)
-        best = np.where(better, candidate, best)
-        best_distance = np.where(better, distance, best_distance)
+    low = np.where(pitched, windows, N_TOKENS).min(-1, keepdims=True)
+    high = np.where(pitched, windows, -1).max(-1, keepdims=True)
+    candidates = np.asarray(shifts).reshape(-1, 1) + _OCTAVES  # (N, octaves)
+    fits = (low + candidates >= PITCH_OFFSET) & (high + candidates < N_TOKENS)
+    distance = np.where(fits, np.abs(np.nan_to_num((own - target)[:, None] + candidates)), np.inf)
+    best = np.where(fits.any(-1), candidates[np.arange(len(windows)), distance.argmin(-1)], 0)
     return np.where(pitched, windows + best[:, None], windows)
 
 
