@@ -151,6 +151,9 @@ def test_hello_redirects_replies_to_another_port(client, server):
     ("fuse", (33, json.dumps({"left": CLIP, "right": CLIP, "iterations": 99})), "too_large", "iterations must be 1..8"),
     ("continue", (34, json.dumps({"clip": CLIP, "bars": 999})), "too_large", "bars must be 1..64"),
     ("continue", (35, json.dumps({"clip": CLIP, "fuse_with": [1]})), "bad_request", "fuse_with must be a clip object"),
+    ("fuse", (36, json.dumps({"left": CLIP, "right": CLIP, "keep_key": "yes"})), "bad_request",
+     "keep_key must be true or false"),
+    ("continue", (37, json.dumps({"clip": CLIP, "keep_key": 1})), "bad_request", "keep_key must be true or false"),
     ("transmogrify", (31, "{}"), "unknown_op", "unknown op 'transmogrify'"),
 ])
 def test_error_paths_reply_with_code_and_message(client, op, args, code, message):

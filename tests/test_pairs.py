@@ -411,6 +411,8 @@ def test_flow_steps_are_set_at_export_and_kept_on_reexport(tiny_pair_bundle, tmp
     assert export_pairs(bundle, None, None, flow_steps=2)["continuation"]["steps"] == 2
     assert torch_pair_models_from_bundle(bundle)["continuation"].steps == 2
     assert export_pairs(bundle, None, None)["continuation"]["steps"] == 2  # kept as shipped
+    with pytest.raises(SystemExit, match="flow steps must be at least 1, got 0"):
+        export_pairs(bundle, None, None, flow_steps=0)
 
 
 def test_into_key_places_a_clip_in_the_references_key_and_register():

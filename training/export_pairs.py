@@ -46,6 +46,8 @@ def export_pairs(bundle_dir: Path, fusion: Path | None, continuation: Path | Non
     """Add fusion.onnx and continuation.onnx to the bundle (via a staging copy). A model given
     as None is kept: re-exported from the bundle's own weights, with its recorded settings.
     ``flow_steps`` sets a continuation flow's midpoint steps (default: as trained, or as shipped)."""
+    if flow_steps is not None and flow_steps < 1:
+        raise SystemExit(f"flow steps must be at least 1, got {flow_steps}")
     for checkpoint in (fusion, continuation):
         if checkpoint is not None:
             require_same_space(checkpoint, bundle_dir)
