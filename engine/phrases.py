@@ -62,10 +62,11 @@ def clip_profile(tokens: np.ndarray) -> np.ndarray:
     return tonality.pitch_class_profile(tokens.reshape(1, -1))
 
 
-def into_key(tokens: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def into_key(tokens: np.ndarray, reference: np.ndarray, reference_profile: np.ndarray) -> np.ndarray:
     """A prepared clip's segments (S, steps) moved, all by one shift, into the key of ``reference``
-    (a clip's tokens), in the octave nearest the reference's register: placed to connect to it."""
-    shift = tonality.key_shifts(clip_profile(tokens), clip_profile(reference))
+    (a clip's tokens, with its :func:`clip_profile`), in the octave nearest the reference's
+    register: placed to connect to it."""
+    shift = tonality.key_shifts(clip_profile(tokens), reference_profile)
     register = tonality.mean_pitch(reference.reshape(1, -1))
     return tonality.transpose(tokens.reshape(1, -1), shift, register).reshape(tokens.shape)
 
@@ -81,7 +82,8 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
     style_row, strength = _style(style), _similarity(engine, similarity)
     warnings: list[str] = []
     prepared_l, prepared_r = grid.prepare(left, warnings), grid.prepare(right, warnings)
-    right_tokens = into_key(prepared_r.tokens, prepared_l.tokens) if keep_key else prepared_r.tokens
+    left_profile = clip_profile(prepared_l.tokens) if keep_key else None
+    right_tokens = into_key(prepared_r.tokens, prepared_l.tokens, left_profile) if keep_key else prepared_r.tokens
     z = engine.model.encode(np.concatenate([prepared_l.tokens, right_tokens]))[0]
     z_left, z_right = z[: len(prepared_l.tokens)], z[len(prepared_l.tokens):]
     joint_l, joint_r = z_left[-1:], z_right[:1]
@@ -95,8 +97,7 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
     split = len(z_left)
     if keep_key:
         joins = tokens[:, split - 1 : split + 1].reshape(-1, codec.WINDOW_STEPS)
-        references = np.tile(np.concatenate([clip_profile(prepared_l.tokens), clip_profile(right_tokens)]),
-                             (len(kept), 1))
+        references = np.tile(np.concatenate([left_profile, clip_profile(right_tokens)]), (len(kept), 1))
         tokens[:, split - 1 : split + 1] = tonality.in_key_of(joins, references).reshape(len(kept), 2, -1)
     joined = []
     for row in tokens:
@@ -141,9 +142,10 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     rng = np.random.default_rng(seed)
     prepared = grid.prepare(clip, warnings)
     z_last = engine.model.encode(prepared.tokens[-1:])[0]
+    profile = clip_profile(prepared.tokens) if keep_key else None
     others = {name: grid.prepare(other, warnings).tokens
               for name, other in (("fuse", fuse_with), ("toward", interpolate_to)) if other is not None}
-    targets = {name: engine.model.encode(into_key(tokens, prepared.tokens) if keep_key else tokens)[0]
+    targets = {name: engine.model.encode(into_key(tokens, prepared.tokens, profile) if keep_key else tokens)[0]
                for name, tokens in others.items()}
     segments = -(-bars // codec.BARS_PER_WINDOW)
     current = np.repeat(z_last, variations, axis=0)
@@ -164,7 +166,7 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
         current = nxt
     tokens = engine.model.decode(np.stack(steps, axis=1).reshape(-1, engine.bundle.latent_size))
     if keep_key:
-        tokens = tonality.in_key_of(tokens, np.repeat(clip_profile(prepared.tokens), len(tokens), axis=0))
+        tokens = tonality.in_key_of(tokens, np.repeat(profile, len(tokens), axis=0))
     tokens = tokens.reshape(variations, -1)
     length = float(bars * codec.STEPS_PER_BAR // codec.STEPS_PER_BEAT)
     velocity = clip.mean_velocity

@@ -53,8 +53,8 @@ def key_shifts(profiles: np.ndarray, references: np.ndarray) -> np.ndarray:
     """Per row, the shift (in ``SHIFTS``) that lets a profile and its reference fit one key best,
     0 unless another shift fits by ``STAY_MARGIN`` more; rows without notes stay."""
     reference_fit = _standardised(references) @ _KEYS.T / 12
-    moved = profiles[:, _ROLLED]  # (N, shifts, 12)
-    fit = (_standardised(moved) @ _KEYS.T / 12 + reference_fit[:, None]).max(-1)
+    moved = _standardised(profiles)[:, _ROLLED]  # (N, shifts, 12); moving a profile keeps its mean and spread
+    fit = (moved @ _KEYS.T / 12 + reference_fit[:, None]).max(-1)
     fit[:, SHIFTS == 0] += STAY_MARGIN
     fit -= 1e-3 * np.abs(SHIFTS)  # of equal fits, the smaller move
     silent = ~(profiles.any(-1) & references.any(-1))

@@ -420,5 +420,6 @@ def test_into_key_places_a_clip_in_the_references_key_and_register():
 
     reference = clip_tokens(tune(tonic=60))
     high_in_a = clip_tokens(tune(tonic=69 + 12))  # A major, an octave and a sixth above
-    moved = into_key(high_in_a.reshape(-1, WINDOW_STEPS), reference.reshape(-1, WINDOW_STEPS)).reshape(1, -1)
+    moved = into_key(high_in_a.reshape(-1, WINDOW_STEPS), reference.reshape(-1, WINDOW_STEPS),
+                     tonality.pitch_class_profile(reference)).reshape(1, -1)
     assert np.array_equal(moved, reference)
