@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from engine import ClipError, Engine, LimitError, grid, parse_clip, tonality
-from engine.codec import HOLD, PITCH_MAX, PITCH_MIN, PITCH_OFFSET, WINDOW_STEPS, pitch_to_token
+from engine.codec import HOLD, N_TOKENS, PITCH_MAX, PITCH_MIN, PITCH_OFFSET, WINDOW_STEPS, pitch_to_token
 from engine.latent import sample_mixture
 from tests.synthetic import synthetic_windows
 from training import phrase_stats
@@ -177,6 +177,41 @@ def test_reality_classifier_training_logs_accuracy(tmp_path, tiny_corpus):
     train_reality(RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1), tiny_corpus, "eval", tmp_path)
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert 0.0 <= rows[-1]["val_accuracy"] <= 1.0 and (tmp_path / "best.pt").exists()
+
+
+def test_key_agreement_hears_one_key_and_ignores_transposition():
+    from training.reality import key_agreement
+
+    def phrase(left_pitches, right_pitches):
+        tokens = [PITCH_OFFSET + p - PITCH_MIN for p in left_pitches * 16 + right_pitches * 16]
+        return torch.nn.functional.one_hot(torch.tensor([tokens]), N_TOKENS).float()
+
+    c_major, f_sharp_major = [60, 64, 67, 72], [66, 70, 73, 78]
+    same, apart = key_agreement(phrase(c_major, c_major)), key_agreement(phrase(c_major, f_sharp_major))
+    assert same[0].argmax() == 0 and apart[0].argmax() == 6 and same[0, 0] > apart[0, 0]
+    moved = key_agreement(phrase([p + 5 for p in c_major], [p + 5 for p in f_sharp_major]))
+    assert torch.allclose(moved, apart)
+
+
+@pytest.mark.parametrize("architecture", ["conv", "conv-key", "transformer"])
+def test_reality_classifier_judges_token_ids_and_one_hot_tokens_alike(architecture):
+    from training.reality import build_classifier
+
+    model = build_classifier(architecture, 8, 0.0).eval()
+    tokens = torch.randint(0, N_TOKENS, (3, 2 * WINDOW_STEPS))
+    one_hot = torch.nn.functional.one_hot(tokens, N_TOKENS).float()
+    assert torch.allclose(model(tokens), model(one_hot), atol=1e-5)
+
+
+def test_a_saved_reality_run_is_used_with_its_own_settings(tmp_path, tiny_corpus):
+    from training.config import RealityConfig
+    from training.pair_runs import reality_classifier, train_reality
+    from training.reality import RealityClassifier
+
+    older = RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1, architecture="conv")
+    train_reality(older, tiny_corpus, "eval", tmp_path / "reality-eval")
+    model = reality_classifier(tiny_corpus, "eval", tmp_path)
+    assert isinstance(model, RealityClassifier) and model.key is None
 
 
 # -- engine ------------------------------------------------------------------------------

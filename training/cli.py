@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
     export.set_defaults(func=_export)
 
-    from training.config import ContinuationConfig, FusionConfig, RealityConfig
+    from training.config import REALITY_ARCHITECTURES, ContinuationConfig, FusionConfig, RealityConfig
 
     def pair_command(name: str, help_text: str, func, steps: int, run: Path | None) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
                            RealityConfig().steps, None)
     reality.add_argument("--split", choices=("eval", "train"), default="eval",
                          help="eval: the scoring model; train: the one Latent Perturb searches with")
-    reality.add_argument("--architecture", choices=("conv", "transformer"), default=RealityConfig().architecture)
+    reality.add_argument("--architecture", choices=REALITY_ARCHITECTURES, default=RealityConfig().architecture)
     reality.add_argument("--channels", type=int, help=f"width (default {RealityConfig().channels})")
     reality.add_argument("--dropout", type=float, default=RealityConfig().dropout)
     fusion = pair_command("fusion", "train Connective Fusion in a bundle's latent space", _fusion,

@@ -114,12 +114,17 @@ class ContinuationConfig(Settings):
     guided_batch: int = 64  # left windows per step whose sampled continuations the classifier judges
 
 
+REALITY_ARCHITECTURES = ("conv", "conv-key", "transformer")  # conv-key: conv plus the halves' key agreement
+
+
 @dataclass(frozen=True)
 class RealityConfig(Settings):
     """The "reality" classifier of real against shuffled 8-bar phrases (an evaluation model)."""
 
     steps: int = 2000  # held-out accuracy peaks around 1,000-1,500 steps; best.pt keeps the peak
-    architecture: str = "conv"  # or "transformer", the paper's
+    # one of REALITY_ARCHITECTURES; best held-out accuracy on the eval split: conv-key 0.900,
+    # conv 0.860, transformer 0.787 (stopped at 1,250 steps)
+    architecture: str = "conv-key"
     batch_size: int = 128
     learning_rate: float = 1e-3
     channels: int = 64

@@ -2,6 +2,7 @@
 pair part of ``evaluate``: each one wires a bundle, the corpus and a run directory."""
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -100,11 +101,22 @@ def continuation_from_run(path: Path, latent_size: int) -> ContinuationDensity |
     return model.eval()
 
 
+def saved_reality_config(run_dir: Path) -> RealityConfig | None:
+    """The settings of the reality run in ``run_dir`` (None when there is none), so a run
+    trained before a default changed is used, or finished, as it was started."""
+    path = run_dir / "last.pt"
+    if not path.exists():
+        return None
+    settings = torch.load(path, weights_only=False)["settings"]
+    return RealityConfig(**{f.name: settings[f.name] for f in fields(RealityConfig) if f.name in settings})
+
+
 def reality_classifier(corpus: Corpus, split: str, runs: Path, config: RealityConfig | None = None) -> Classifier:
     """The reality classifier for ``split`` (its best checkpoint, in eval mode), trained (or
     its training finished) first in runs/reality-<split>."""
     run_dir = runs / REALITY_SPLITS[split]
-    train_reality(config or RealityConfig(), corpus, split, run_dir)  # returns at once when already done
+    # returns at once when already done
+    train_reality(config or saved_reality_config(run_dir) or RealityConfig(), corpus, split, run_dir)
     state, settings = load_run(run_dir / "best.pt")
     model = build_classifier(settings.get("architecture", "conv"), settings["channels"], settings["dropout"])
     model.load_state_dict(state["model"])
@@ -126,10 +138,9 @@ class TorchPairModels:
         self.continuation_kind = "flow" if isinstance(density, ContinuationFlow) else "mixture"
 
     @classmethod
-    def from_runs(cls, fusion: Path, latent_size: int, continuation: Path | None = None) -> "TorchPairModels":
-        """From training checkpoints."""
-        return cls(fusion_generator(fusion, latent_size),
-                   continuation_density(continuation, latent_size) if continuation else None)
+    def from_runs(cls, fusion: Path, latent_size: int) -> "TorchPairModels":
+        """The fusion generator of a training checkpoint (no continuation model)."""
+        return cls(fusion_generator(fusion, latent_size))
 
     def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
              similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

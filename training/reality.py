@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.codec import N_TOKENS, STEPS_PER_BEAT, WINDOW_STEPS
+from engine.codec import N_TOKENS, PITCH_MIN, PITCH_OFFSET, STEPS_PER_BEAT, WINDOW_STEPS
 from training.config import RealityConfig
 from training.corpus import Corpus
 from training.latent_pairs import joint_shifts, token_pairs, transpose
@@ -18,23 +18,51 @@ from training.loop import ResumableRun
 from training.models import ResidualBlock
 
 
-class RealityClassifier(nn.Module):
-    """Tokens (B, 128) -> logit that the phrase is two consecutive windows of one tune."""
+def _pitch_class_matrix() -> torch.Tensor:
+    """(N_TOKENS, 12): which pitch class each token starts (rests and holds start none)."""
+    matrix = torch.zeros(N_TOKENS, 12)
+    for token in range(PITCH_OFFSET, N_TOKENS):
+        matrix[token, (PITCH_MIN + token - PITCH_OFFSET) % 12] = 1.0
+    return matrix
 
-    def __init__(self, channels: int = 96, dropout: float = 0.0) -> None:
+
+def key_agreement(one_hot: torch.Tensor) -> torch.Tensor:
+    """(B, 128, classes) -> (B, 12): circular cross-correlation of the two halves' onset
+    pitch-class histograms. Entry k is how well the right half fits the left one moved up k
+    semitones, so it hears whether both halves sit in one key and is unchanged by
+    transposing the whole phrase."""
+    histograms = one_hot @ _pitch_class_matrix().to(one_hot)
+    left, right = (half.sum(1) for half in histograms.split(WINDOW_STEPS, dim=1))
+    left, right = (h / h.sum(-1, keepdim=True).clamp_min(1.0) for h in (left, right))
+    return torch.stack([(left * right.roll(-k, dims=-1)).sum(-1) for k in range(12)], dim=-1)
+
+
+class RealityClassifier(nn.Module):
+    """Tokens (B, 128) -> logit that the phrase is two consecutive windows of one tune.
+
+    With ``hears_key`` the head also gets :func:`key_agreement`: the convolution sees
+    absolute pitches, and on a few thousand tunes it barely learns that two halves in
+    different keys do not belong together."""
+
+    def __init__(self, channels: int = 96, dropout: float = 0.0, hears_key: bool = False) -> None:
         super().__init__()
         self.embed = nn.Embedding(N_TOKENS, 32)
         layers: list[nn.Module] = [nn.Conv1d(32, channels, 3, padding=1)]
         for _ in range(4):  # 128 -> 8 steps, so each output sees both halves
             layers += [ResidualBlock(channels), nn.Conv1d(channels, channels, 4, stride=2, padding=1)]
         self.body = nn.Sequential(*layers, ResidualBlock(channels), nn.GELU())
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(channels * (2 * WINDOW_STEPS >> 4), 1))
+        features = channels * (2 * WINDOW_STEPS >> 4)
+        self.key = nn.Sequential(nn.Linear(12, channels), nn.GELU()) if hears_key else None
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(features + (channels if hears_key else 0), 1))
 
     def forward(self, phrases: torch.Tensor) -> torch.Tensor:
         """Logits for token ids (B, 128), or for token distributions (B, 128, classes), which
         lets a generator be trained through the classifier."""
-        embedded = phrases @ self.embed.weight if phrases.is_floating_point() else self.embed(phrases)
-        return self.head(self.body(embedded.transpose(1, 2)).flatten(1)).squeeze(-1)
+        one_hot = phrases if phrases.is_floating_point() else F.one_hot(phrases, N_TOKENS).float()
+        features = self.body((one_hot @ self.embed.weight).transpose(1, 2)).flatten(1)
+        if self.key is not None:
+            features = torch.cat([features, self.key(key_agreement(one_hot))], dim=1)
+        return self.head(features).squeeze(-1)
 
 
 class TransformerRealityClassifier(nn.Module):
@@ -62,10 +90,10 @@ Classifier = RealityClassifier | TransformerRealityClassifier
 
 
 def build_classifier(architecture: str, channels: int, dropout: float) -> Classifier:
-    """A fresh reality classifier of the named architecture ("conv" or "transformer")."""
+    """A fresh reality classifier of one of :data:`training.config.REALITY_ARCHITECTURES`."""
     if architecture == "transformer":
         return TransformerRealityClassifier(channels, dropout)
-    return RealityClassifier(channels, dropout)
+    return RealityClassifier(channels, dropout, hears_key=architecture == "conv-key")
 
 
 def reality(model: Classifier, phrases: np.ndarray, batch: int = 1024) -> np.ndarray:
