@@ -450,6 +450,49 @@ def test_flow_steps_are_set_at_export_and_kept_on_reexport(tiny_pair_bundle, tmp
         export_pairs(bundle, None, None, flow_steps=0)
 
 
+def test_guidance_is_set_at_export_kept_on_reexport_and_played_by_the_engine(tiny_pair_bundle, tmp_path):
+    from training.export_pairs import export_pairs, torch_pair_models_from_bundle
+
+    bundle = tmp_path / "guided"
+    shutil.copytree(tiny_pair_bundle, bundle)
+    left = np.random.default_rng(0).standard_normal((3, Engine(bundle).model.latent_size)).astype(np.float32)
+    noise = np.ones_like(left)
+    plain = Engine(bundle).model.continuation_flow(left, noise)
+    assert export_pairs(bundle, None, None, guidance=2.0)["continuation"]["guidance"] == 2.0
+    assert torch_pair_models_from_bundle(bundle)["continuation"].guidance == 2.0
+    assert export_pairs(bundle, None, None)["continuation"]["guidance"] == 2.0  # kept as shipped
+    assert not np.allclose(Engine(bundle).model.continuation_flow(left, noise), plain, atol=1e-3)
+    with pytest.raises(SystemExit, match="guidance must be between 0 and 10, got -1"):
+        export_pairs(bundle, None, None, guidance=-1.0)
+
+
+def test_guided_flow_mixes_the_conditional_and_the_free_velocity():
+    from training.pair_models import ContinuationFlow
+
+    flow = ContinuationFlow(4, hidden=8, layers=1, dropout=0.0, steps=1, guidance=3.0).eval()
+    left, noise = torch.randn(2, 4), torch.randn(2, 4)
+    condition = (left - flow.center) / flow.scale
+
+    def guided(x, t):
+        conditional, free = flow.velocity(x, t, condition), flow.velocity(x, t, torch.zeros_like(condition))
+        return free + 3.0 * (conditional - free)
+
+    t0 = torch.zeros(2, 1)
+    expected = noise + guided(noise + 0.5 * guided(noise, t0), t0 + 0.5)
+    with torch.no_grad():
+        assert torch.allclose(flow(left, noise), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("dropout, hears_left", [(0.0, True), (1.0, False)])
+def test_condition_dropout_trains_without_the_left_latent(dropout, hears_left):
+    from training.pair_models import ContinuationFlow
+
+    flow = ContinuationFlow(4, hidden=8, layers=1, dropout=0.0, condition_dropout=dropout).train()
+    left, right = torch.randn(8, 4), torch.randn(8, 4)
+    losses = [flow.flow_matching_loss(x, right, torch.Generator().manual_seed(0)) for x in (left, left + 5.0)]
+    assert (not torch.allclose(*losses)) == hears_left
+
+
 def test_into_key_places_a_clip_in_the_references_key_and_register():
     from engine.phrases import into_key
 

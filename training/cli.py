@@ -141,7 +141,8 @@ def _continuation(args: argparse.Namespace) -> int:
     from training.pair_runs import train_continuation
 
     config = ContinuationConfig(kind=args.kind, steps=args.steps, components=args.components,
-                                hidden=args.hidden, flow_steps=args.flow_steps, reality_weight=args.reality_weight)
+                                hidden=args.hidden, flow_steps=args.flow_steps, reality_weight=args.reality_weight,
+                                condition_dropout=args.condition_dropout)
     train_continuation(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -169,7 +170,7 @@ def _export_pairs(args: argparse.Namespace) -> int:
     from training.export_pairs import export_pairs
 
     manifest = export_pairs(args.bundle, None if args.keep_fusion else args.fusion,
-                            None if args.keep_continuation else args.continuation, args.flow_steps)
+                            None if args.keep_continuation else args.continuation, args.flow_steps, args.guidance)
     print(f"added fusion and continuation to {args.bundle}: parity {manifest['parity']}")
     return 0
 
@@ -298,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     continuation.add_argument("--hidden", type=int, default=ContinuationConfig().hidden, help="network width")
     continuation.add_argument("--flow-steps", type=int, default=ContinuationConfig().flow_steps,
                               help="midpoint steps from noise to latent (flow only)")
+    continuation.add_argument("--condition-dropout", type=float, default=ContinuationConfig().condition_dropout,
+                              help="share of rows trained without the left latent, so export-pairs --guidance "
+                                   "can apply classifier-free guidance (flow only)")
     continuation.add_argument("--reality-weight", type=float, default=ContinuationConfig().reality_weight,
                               help="weight of the training-split reality classifier on sampled continuations "
                                    "(mixture only)")
@@ -309,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     export_pairs.add_argument("--keep-fusion", action="store_true", help="keep the bundle's fusion model")
     export_pairs.add_argument("--keep-continuation", action="store_true", help="keep the bundle's continuation model")
     export_pairs.add_argument("--flow-steps", type=int, help="midpoint steps of a continuation flow (default: as trained)")
+    export_pairs.add_argument("--guidance", type=float,
+                              help="classifier-free guidance scale of a continuation flow (default: as shipped, else 1)")
     export_pairs.set_defaults(func=_export_pairs)
     quantize = commands.add_parser("quantize", help="add an int8 twin of the decoder to a bundle (the engine plays it)")
     quantize.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)

@@ -107,6 +107,7 @@ class ContinuationConfig(Settings):
     layers: int = 4
     dropout: float = 0.1  # flow only
     flow_steps: int = 8  # midpoint steps from noise to latent (flow only)
+    condition_dropout: float = 0.0  # flow only: share of rows trained without z_L, for guidance
     transpositions: int = 4
     eval_every: int = 250
     seed: int = 0

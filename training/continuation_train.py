@@ -21,7 +21,8 @@ from training.reality_guide import RealityGuide
 def continuation_model(config: ContinuationConfig, latent_size: int) -> ContinuationDensity | ContinuationFlow:
     """A fresh continuation model of the configured kind."""
     if config.kind == "flow":
-        return ContinuationFlow(latent_size, config.hidden, config.layers, config.dropout, config.flow_steps)
+        return ContinuationFlow(latent_size, config.hidden, config.layers, config.dropout, config.flow_steps,
+                                config.condition_dropout)
     if config.kind == "mixture":
         return ContinuationDensity(latent_size, config.components, config.hidden, config.layers)
     raise ValueError(f"unknown continuation kind {config.kind!r}")

@@ -42,12 +42,15 @@ def require_same_space(checkpoint: Path, bundle_dir: Path) -> None:
 
 
 def export_pairs(bundle_dir: Path, fusion: Path | None, continuation: Path | None,
-                 flow_steps: int | None = None) -> dict:
+                 flow_steps: int | None = None, guidance: float | None = None) -> dict:
     """Add fusion.onnx and continuation.onnx to the bundle (via a staging copy). A model given
     as None is kept: re-exported from the bundle's own weights, with its recorded settings.
-    ``flow_steps`` sets a continuation flow's midpoint steps (default: as trained, or as shipped)."""
+    ``flow_steps`` and ``guidance`` set a continuation flow's midpoint steps and classifier-free
+    guidance scale (default: as trained, or as shipped)."""
     if flow_steps is not None and flow_steps < 1:
         raise SystemExit(f"flow steps must be at least 1, got {flow_steps}")
+    if guidance is not None and not 0.0 <= guidance <= 10.0:
+        raise SystemExit(f"guidance must be between 0 and 10, got {guidance}")
     for checkpoint in (fusion, continuation):
         if checkpoint is not None:
             require_same_space(checkpoint, bundle_dir)
@@ -59,8 +62,9 @@ def export_pairs(bundle_dir: Path, fusion: Path | None, continuation: Path | Non
             raise SystemExit(f"{bundle_dir} has no {role} model to keep; give a {role} checkpoint")
     generator = fusion_generator(fusion, size) if fusion else shipped["fusion"]
     density = continuation_from_run(continuation, size) if continuation else shipped["continuation"]
-    if isinstance(density, ContinuationFlow) and flow_steps is not None:
-        density.steps = flow_steps
+    if isinstance(density, ContinuationFlow):
+        density.steps = density.steps if flow_steps is None else flow_steps
+        density.guidance = density.guidance if guidance is None else guidance
     settings = {role: load_run(checkpoint)[1] if checkpoint else bundle.manifest[role]["training"]
                 for role, checkpoint in (("fusion", fusion), ("continuation", continuation))}
     for model in (generator, density):
@@ -103,7 +107,7 @@ def _add_pair_models(staging: Path, generator: FusionGenerator, density: Continu
                           for role in ("fusion", "continuation")}
     manifest["fusion"] = {"style_size": STYLE_SIZE, "similarity": list(settings["fusion"]["similarity"]),
                           "conditioned": generator.conditioned, "training": settings["fusion"]}
-    manifest["continuation"] = {"kind": "flow", "steps": density.steps} if flow else {
+    manifest["continuation"] = {"kind": "flow", "steps": density.steps, "guidance": density.guidance} if flow else {
         "kind": "mixture", "components": density.components}
     manifest["continuation"]["training"] = settings["continuation"]
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -140,6 +144,7 @@ def torch_pair_models_from_bundle(bundle_dir: Path) -> dict[str, nn.Module]:
         models["continuation"] = continuation_model(config, bundle.latent_size)
         if isinstance(models["continuation"], ContinuationFlow):
             models["continuation"].steps = bundle.manifest["continuation"]["steps"]
+            models["continuation"].guidance = bundle.manifest["continuation"].get("guidance", 1.0)
     for role, model in models.items():
         weights = stored_weights(bundle.file(role))
         model.load_state_dict({name: torch.from_numpy(weights[name].copy()) for name in model.state_dict()})

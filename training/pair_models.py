@@ -90,14 +90,20 @@ class ContinuationFlow(nn.Module):
     """p(z_R | z_L) as a conditional flow trained by flow matching on the straight path from
     Gaussian noise to the (standardised) right latent. ``forward(left, noise)`` integrates
     the velocity field with ``steps`` midpoint steps, so one graph maps noise to a latent:
-    noise scaled by a temperature gives temperature sampling, zero noise the central path."""
+    noise scaled by a temperature gives temperature sampling, zero noise the central path.
+
+    Trained with ``condition_dropout``, some rows see the null condition (zeros: the mean left
+    latent once standardised), so the same network also learns the unconditional field. Sampling
+    then follows classifier-free guidance, free + ``guidance`` * (conditional - free): above 1 it
+    leans the continuation harder on what the left window implies."""
 
     TIME_FEATURES = 8
 
     def __init__(self, latent_size: int, hidden: int = 512, layers: int = 4, dropout: float = 0.1,
-                 steps: int = 8) -> None:
+                 steps: int = 8, condition_dropout: float = 0.0, guidance: float = 1.0) -> None:
         super().__init__()
         self.latent_size, self.steps = latent_size, steps
+        self.condition_dropout, self.guidance = condition_dropout, guidance
         self.register_buffer("center", torch.zeros(latent_size))
         self.register_buffer("scale", torch.ones(latent_size))
         self.register_buffer("frequencies", torch.exp(torch.linspace(0.0, math.log(100.0), self.TIME_FEATURES)))
@@ -115,13 +121,22 @@ class ContinuationFlow(nn.Module):
         angles = t * self.frequencies
         return self.output(self.blocks(self.inputs(torch.cat([x, condition, torch.sin(angles), torch.cos(angles)], -1))))
 
+    def guided_velocity(self, x: torch.Tensor, t: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        """The velocity sampling follows: the conditional field, or with guidance other than 1
+        the classifier-free mix of the conditional and the unconditional field."""
+        if self.guidance == 1.0:
+            return self.velocity(x, t, condition)
+        both = self.velocity(torch.cat([x, x]), torch.cat([t, t]), torch.cat([condition, torch.zeros_like(condition)]))
+        conditional, free = both.chunk(2)
+        return free + self.guidance * (conditional - free)
+
     def forward(self, left: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         condition = (left - self.center) / self.scale
         x, step = noise, 1.0 / self.steps
         for index in range(self.steps):
             t = torch.full_like(x[:, :1], index * step)
-            halfway = x + 0.5 * step * self.velocity(x, t, condition)
-            x = x + step * self.velocity(halfway, t + 0.5 * step, condition)
+            halfway = x + 0.5 * step * self.guided_velocity(x, t, condition)
+            x = x + step * self.guided_velocity(halfway, t + 0.5 * step, condition)
         return x * self.scale + self.center
 
     def flow_matching_loss(self, left: torch.Tensor, right: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -130,4 +145,8 @@ class ContinuationFlow(nn.Module):
         noise = torch.randn(target.shape, generator=generator)
         t = torch.rand(len(target), 1, generator=generator)
         moved = (1 - t) * noise + t * target
-        return (self.velocity(moved, t, (left - self.center) / self.scale) - (target - noise)).pow(2).mean()
+        condition = (left - self.center) / self.scale
+        if self.training and self.condition_dropout > 0:
+            kept = torch.rand(len(target), 1, generator=generator) >= self.condition_dropout
+            condition = condition * kept
+        return (self.velocity(moved, t, condition) - (target - noise)).pow(2).mean()
