@@ -483,6 +483,18 @@ def test_guided_flow_mixes_the_conditional_and_the_free_velocity():
         assert torch.allclose(flow(left, noise), expected, atol=1e-5)
 
 
+def test_guided_twins_sample_the_shipped_flow_at_other_scales(tiny_pair_bundle):
+    from training.pair_runs import guided_twins
+
+    twins = guided_twins(tiny_pair_bundle, [1.0, 2.5])
+    assert list(twins) == ["guidance=1", "guidance=2.5"]
+    left = np.random.default_rng(0).standard_normal((2, Engine(tiny_pair_bundle).model.latent_size)).astype(np.float32)
+    noise = np.ones_like(left)
+    shipped = Engine(tiny_pair_bundle).model.continuation_flow(left, noise)
+    assert np.allclose(twins["guidance=1"].continuation_flow(left, noise), shipped, atol=1e-3)
+    assert not np.allclose(twins["guidance=2.5"].continuation_flow(left, noise), shipped, atol=1e-3)
+
+
 @pytest.mark.parametrize("dropout, hears_left", [(0.0, True), (1.0, False)])
 def test_condition_dropout_trains_without_the_left_latent(dropout, hears_left):
     from training.pair_models import ContinuationFlow

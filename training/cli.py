@@ -86,7 +86,8 @@ def _genre_headline(results: dict) -> dict:
 def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dict:
     from engine.bundle import load_bundle
     from training.fusion_eval import SIMILARITIES, evaluate_pairs
-    from training.pair_runs import TorchPairModels, continuation_from_run, load_run, prior_of, reality_model
+    from training.pair_runs import (TorchPairModels, continuation_from_run, guided_twins, load_run, prior_of,
+                                    reality_model)
 
     bundle = load_bundle(args.bundle)
     scoring, searching = (reality_model(corpus, split, args.runs) for split in ("eval", "train"))
@@ -97,6 +98,7 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
                              (low,) if low == high else SIMILARITIES)
     compare_continuation = {run.name: TorchPairModels(None, continuation_from_run(run / "last.pt", bundle.latent_size))
                             for run in args.compare_continuation}
+    compare_continuation |= guided_twins(args.bundle, args.compare_guidance)
     return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),
                           bundle.latent_std, out, quick=args.quick, compare=compare,
                           similarities=tuple(args.similarities or SIMILARITIES),
@@ -247,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="other fusion runs (one strength, or trained differently) to score beside the shipped one")
     evaluate.add_argument("--compare-continuation", type=Path, nargs="*", default=[], metavar="RUN",
                           help="other continuation runs (e.g. reality-guided) to score beside the shipped one")
+    evaluate.add_argument("--compare-guidance", type=float, nargs="*", default=[], metavar="SCALE",
+                          help="score the shipped continuation flow at other classifier-free guidance scales")
     evaluate.add_argument("--similarities", type=float, nargs="+", metavar="LAMBDA",
                           help="fusion strengths to score (default 0.3 1 3)")
     evaluate.add_argument("--runs", type=Path, default=Path("runs"),

@@ -314,7 +314,7 @@ def plot_continuations(results: dict, path: Path) -> None:
         for name in models:
             rows = results[name]
             label = {"continuation": "shipped", "continuation free key": "shipped, key free"}.get(
-                name, f"run {name.removeprefix('continuation ')}")
+                name, name.removeprefix('continuation '))
             ax.plot([float(key.split("=")[1]) for key in rows], [row[metric] for row in rows.values()], marker="o",
                     label=label)
         ax.axhline(results["real_pairs_reconstructed"][metric], color="black", linewidth=0.8, linestyle="--")

@@ -159,3 +159,16 @@ class TorchPairModels:
         """The flow's right latents as numpy."""
         with torch.no_grad():
             return self.density(torch.from_numpy(left), torch.from_numpy(noise)).numpy()
+
+
+def guided_twins(bundle_dir: Path, scales: list[float]) -> dict[str, TorchPairModels]:
+    """Eager twins of the bundle's continuation flow, one per classifier-free guidance scale,
+    named "guidance=<scale>" (for comparing scales without exporting each)."""
+    from training.export_pairs import torch_pair_models_from_bundle
+
+    twins = {}
+    for scale in scales:
+        flow = torch_pair_models_from_bundle(bundle_dir)["continuation"]
+        flow.guidance = scale
+        twins[f"guidance={scale:g}"] = TorchPairModels(None, flow)
+    return twins
