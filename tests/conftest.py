@@ -63,6 +63,7 @@ def tiny_pair_bundle(tmp_path_factory, tiny_bundle, tiny_corpus) -> Path:
                               reality_weight=0.0),
                  tiny_corpus, bundle, runs / "fusion")
     train_continuation(ContinuationConfig(steps=4, batch_size=16, hidden=32, components=3, eval_every=2,
-                                          transpositions=2), tiny_corpus, bundle, runs / "continuation")
+                                          transpositions=2, condition_dropout=0.2), tiny_corpus, bundle,
+                       runs / "continuation")
     export_pairs(bundle, runs / "fusion" / "last.pt", runs / "continuation" / "best.pt")
     return bundle

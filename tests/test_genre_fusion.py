@@ -89,6 +89,9 @@ def test_genre_evaluation_reports_table_one_and_the_tool_targets(fused_bundle, t
     assert set(results["nearer_own_domain"]) == {"folk", "celtic", "chorale"}
     assert results["restyle_to_chorale"]["mean_note_steps_after"] > 0
     assert 0 <= results["optimize_first_pitch"]["hit_rate"] <= 1
+    off_data = results["off_data_decoding"]
+    assert list(off_data["folk"]) == [f"noise={share:g}" for share in genre_eval.OFF_DATA_STEPS]
+    assert any(rows["noise=0"] != rows["noise=1"] for rows in off_data.values())  # the noise reaches the decoder
     assert (tmp_path / "genres.json").exists() and (tmp_path / "genre_fusion.png").exists()
 
 

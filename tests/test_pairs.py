@@ -466,6 +466,22 @@ def test_guidance_is_set_at_export_kept_on_reexport_and_played_by_the_engine(tin
         export_pairs(bundle, None, None, guidance=-1.0)
 
 
+def test_guidance_is_refused_for_a_flow_that_never_learned_without_its_condition(tiny_pair_bundle, tiny_corpus,
+                                                                                 tmp_path):
+    from training.config import ContinuationConfig
+    from training.export_pairs import export_pairs
+    from training.pair_runs import train_continuation
+
+    bundle = tmp_path / "unguidable"
+    shutil.copytree(tiny_pair_bundle, bundle)
+    train_continuation(ContinuationConfig(steps=2, batch_size=8, hidden=16, eval_every=1, transpositions=1),
+                       tiny_corpus, bundle, tmp_path / "plain")
+    before = (bundle / "manifest.json").read_text()
+    with pytest.raises(SystemExit, match="--condition-dropout"):
+        export_pairs(bundle, None, tmp_path / "plain" / "best.pt", guidance=2.0)
+    assert (bundle / "manifest.json").read_text() == before
+
+
 def test_guided_flow_mixes_the_conditional_and_the_free_velocity():
     from training.pair_models import ContinuationFlow
 

@@ -65,6 +65,9 @@ def export_pairs(bundle_dir: Path, fusion: Path | None, continuation: Path | Non
     if isinstance(density, ContinuationFlow):
         density.steps = density.steps if flow_steps is None else flow_steps
         density.guidance = density.guidance if guidance is None else guidance
+        if density.guidance != 1.0 and density.condition_dropout == 0:
+            raise SystemExit("guidance needs a flow that also learned without its condition: train it with "
+                             "python -m training continuation --condition-dropout 0.1")
     settings = {role: load_run(checkpoint)[1] if checkpoint else bundle.manifest[role]["training"]
                 for role, checkpoint in (("fusion", fusion), ("continuation", continuation))}
     for model in (generator, density):

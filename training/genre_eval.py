@@ -117,6 +117,31 @@ def genre_samples_nearer_own(engine: Engine, corpus: Corpus, rng: np.random.Gene
     return out
 
 
+OFF_DATA_STEPS = (0.0, 0.25, 0.5, 1.0)  # noise around posterior means, in units of the genre prior's spread
+
+
+def off_data_decoding(engine: Engine, corpus: Corpus, rng: np.random.Generator) -> dict:
+    """Where decoded latents stop sounding like their genre: each genre's test windows are
+    encoded, moved by Gaussian noise of a growing share of the genre prior's spread (0: the
+    posterior means themselves; 1: as far as a prior sample), decoded greedily and compared
+    by DD and NPD (Euclidean) with every genre's test windows."""
+    references = {g: histograms(corpus.windows[corpus.select("test", g)].astype(np.int64)) for g in GENRES}
+    out = {}
+    for genre in GENRES:
+        windows = corpus.windows[corpus.select("test", genre)].astype(np.int64)
+        chosen = windows[rng.choice(len(windows), min(SAMPLES, len(windows)), replace=False)]
+        means = np.concatenate([engine.model.encode(chosen[i:i + 256])[0] for i in range(0, len(chosen), 256)])
+        spread = engine.genres_by_name[genre].std
+        out[genre] = {}
+        for share in OFF_DATA_STEPS:
+            moved = (means + share * spread * rng.standard_normal(means.shape)).astype(np.float32)
+            decoded = histograms(decode(engine, moved))
+            out[genre][f"noise={share:g}"] = {stat: {other: metrics.distribution_distance(decoded[stat],
+                                                                                          references[other][stat])
+                                                     for other in GENRES} for stat in HISTOGRAMS}
+    return out
+
+
 def restyle_toward(engine: Engine, corpus: Corpus, target: str, rng: np.random.Generator, count: int = 256) -> dict:
     """Mean note length before and after restyling other genres' test windows toward ``target``
     (amount 1), and how much of each melody survives (same tokens, onset F1)."""
@@ -169,7 +194,8 @@ def evaluate_genres(engine: Engine, corpus: Corpus, out_dir: Path, runs: Path, m
     results = {"table_one": table_one(engine, corpus, pair, runs, rng, mle_steps),
                "nearer_own_domain": genre_samples_nearer_own(engine, corpus, rng),
                "restyle_to_chorale": restyle_toward(engine, corpus, "chorale", rng),
-               "optimize_first_pitch": optimize_first_pitch(engine, rng)}
+               "optimize_first_pitch": optimize_first_pitch(engine, rng),
+               "off_data_decoding": off_data_decoding(engine, corpus, rng)}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "genres.json").write_text(json.dumps(results, indent=1) + "\n")
     plot_fusion(results["table_one"], out_dir / "genre_fusion.png")
