@@ -3,6 +3,7 @@ against shuffled ones. An evaluation model: trained on the split reserved for ev
 models (a second copy, trained on the training split, drives the Latent Perturb baseline)."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from training.loop import ResumableRun
 from training.models import ResidualBlock
 
 
+@functools.cache
 def _pitch_class_matrix() -> torch.Tensor:
     """(N_TOKENS, 12): which pitch class each token starts (rests and holds start none)."""
     matrix = torch.zeros(N_TOKENS, 12)
