@@ -511,6 +511,16 @@ def test_guided_twins_sample_the_shipped_flow_at_other_scales(tiny_pair_bundle):
     assert not np.allclose(twins["guidance=2.5"].continuation_flow(left, noise), shipped, atol=1e-3)
 
 
+@pytest.mark.parametrize("value", ["1", "-0.1", "1.5"])
+def test_condition_dropout_outside_zero_to_one_is_refused_with_one_message(value, capsys):
+    from training.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["continuation", "--condition-dropout", value])
+    assert exited.value.code == 2
+    assert f"must be at least 0 and below 1, got {value}" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("dropout, hears_left", [(0.0, True), (1.0, False)])
 def test_condition_dropout_trains_without_the_left_latent(dropout, hears_left):
     from training.pair_models import ContinuationFlow

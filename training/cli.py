@@ -10,6 +10,14 @@ from engine.bundle import DEFAULT_BUNDLE, BundleError
 from training.config import TrainConfig
 
 
+def share(text: str) -> float:
+    """An argparse type: a share in [0, 1)."""
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return value
+
+
 def _corpus(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus, summary
 
@@ -303,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     continuation.add_argument("--hidden", type=int, default=ContinuationConfig().hidden, help="network width")
     continuation.add_argument("--flow-steps", type=int, default=ContinuationConfig().flow_steps,
                               help="midpoint steps from noise to latent (flow only)")
-    continuation.add_argument("--condition-dropout", type=float, default=ContinuationConfig().condition_dropout,
+    continuation.add_argument("--condition-dropout", type=share, default=ContinuationConfig().condition_dropout,
                               help="share of rows trained without the left latent, so export-pairs --guidance "
                                    "can apply classifier-free guidance (flow only)")
     continuation.add_argument("--reality-weight", type=float, default=ContinuationConfig().reality_weight,
