@@ -70,10 +70,10 @@ def mean_pitch(tokens: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def transpose(windows: np.ndarray, shifts: np.ndarray, registers: np.ndarray | None = None) -> np.ndarray:
-    """Windows (N, steps) moved by ``shifts`` give or take whole octaves, whichever move stays in the
-    model's range with its mean pitch nearest ``registers`` (default: its own); a window no
-    octave fits stays where it is."""
+def transpositions(windows: np.ndarray, shifts: np.ndarray, registers: np.ndarray | None = None) -> np.ndarray:
+    """Per window (N, steps), the semitones it moves by in :func:`transpose`: its shift give or
+    take whole octaves, whichever stays in the model's range with its mean pitch nearest
+    ``registers`` (default: its own); 0 for a window no octave fits."""
     windows = np.asarray(windows)
     own = mean_pitch(windows)
     target = own if registers is None else np.where(np.isnan(registers), own, registers)
@@ -83,8 +83,18 @@ def transpose(windows: np.ndarray, shifts: np.ndarray, registers: np.ndarray | N
     candidates = np.asarray(shifts).reshape(-1, 1) + _OCTAVES  # (N, octaves)
     fits = (low + candidates >= PITCH_OFFSET) & (high + candidates < N_TOKENS)
     distance = np.where(fits, np.abs(np.nan_to_num((own - target)[:, None] + candidates)), np.inf)
-    best = np.where(fits.any(-1), candidates[np.arange(len(windows)), distance.argmin(-1)], 0)
-    return np.where(pitched, windows + best[:, None], windows)
+    return np.where(fits.any(-1), candidates[np.arange(len(windows)), distance.argmin(-1)], 0)
+
+
+def transpose(windows: np.ndarray, shifts: np.ndarray, registers: np.ndarray | None = None) -> np.ndarray:
+    """Windows (N, steps) moved by ``shifts`` give or take whole octaves (see :func:`transpositions`)."""
+    windows = np.asarray(windows)
+    return np.where(windows >= PITCH_OFFSET, windows + transpositions(windows, shifts, registers)[:, None], windows)
+
+
+def key_transpositions(windows: np.ndarray, references: np.ndarray, registers: np.ndarray | None = None) -> np.ndarray:
+    """Per window, the semitones :func:`in_key_of` moves it by."""
+    return transpositions(windows, key_shifts(pitch_class_profile(windows), references), registers)
 
 
 def in_key_of(windows: np.ndarray, references: np.ndarray, registers: np.ndarray | None = None) -> np.ndarray:

@@ -142,6 +142,39 @@ def test_reality_guided_fusion_trains_through_the_decoder(tmp_path, tiny_bundle,
     assert rows[-1]["guided"] > 0 and 0.0 < rows[-1]["guide_fused"] < 1.0
 
 
+def test_key_matched_fusion_fuses_pairs_put_into_one_key(tmp_path, tiny_bundle, tiny_corpus, monkeypatch):
+    from training.config import FusionConfig, RealityConfig
+    from training.pair_runs import train_fusion
+    from training.reality_guide import RealityGuide
+
+    heard = []
+    judge = RealityGuide.__call__
+    monkeypatch.setattr(RealityGuide, "__call__", lambda self, left, right, keys=None: (
+        heard.append((len(left), keys)), judge(self, left, right, keys))[1])
+    config = FusionConfig(steps=2, batch_size=8, hidden=16, eval_every=2, discriminator_steps=1, transpositions=1,
+                          reality_weight=1.0, in_one_key=32)
+    reality = RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1)
+    train_fusion(config, tiny_corpus, tiny_bundle, tmp_path / "fusion", reality_config=reality)
+    trained = [keys for size, keys in heard if size == 8]
+    assert len(trained) == 4 and all(keys is not None and keys[0].shape == keys[1].shape == (8, 12)
+                                     for keys in trained)
+    assert json.loads((tmp_path / "fusion" / "log.jsonl").read_text().splitlines()[-1])["guided"] > 0
+
+
+def test_key_matched_pools_hold_each_right_window_in_its_lefts_key(tiny_bundle, tiny_corpus):
+    from training.evaluate import BundleBackend, encode_means
+    from training.key_matching import shuffled_in_one_key
+
+    backend = BundleBackend(tiny_bundle)
+    tokens = tiny_corpus.windows[tiny_corpus.select("train")].astype(np.int64)
+    latents = encode_means(backend, tokens)
+    pool = shuffled_in_one_key(backend, tokens, latents, 64, np.random.default_rng(0))
+    picked = np.random.default_rng(0).integers(0, len(tokens), (2, 64))
+    moved = ~np.isclose(pool.right, latents[picked[1]]).all(-1)
+    assert np.array_equal(pool.left, latents[picked[0]]) and 0 < moved.sum() < 64
+    assert (tonality.key_shifts(pool.keys[1], pool.keys[0]) == 0).all()
+
+
 def test_reality_guided_continuation_judges_sampled_continuations(tmp_path, tiny_bundle, tiny_corpus):
     from training.config import ContinuationConfig, RealityConfig
     from training.pair_runs import continuation_from_run, train_continuation
@@ -177,6 +210,23 @@ def test_reality_classifier_training_logs_accuracy(tmp_path, tiny_corpus):
     train_reality(RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1), tiny_corpus, "eval", tmp_path)
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert 0.0 <= rows[-1]["val_accuracy"] <= 1.0 and (tmp_path / "best.pt").exists()
+
+
+def test_moved_pitches_transpose_token_distributions_as_in_key_of_moves_tokens():
+    from training.reality_guide import moved_pitches
+
+    c_major = [60, 62, 64, 65, 67, 69, 71, 72] * 2
+    windows = np.stack([scale_window(c_major), scale_window([p + 3 for p in c_major])])
+    references = tonality.pitch_class_profile(windows[:1]).repeat(2, 0)
+    moves = tonality.key_transpositions(windows, references)
+    one_hot = torch.nn.functional.one_hot(torch.as_tensor(windows), N_TOKENS).float()
+    moved = moved_pitches(one_hot, torch.as_tensor(moves))
+    assert moves.tolist() == [0, -3]
+    assert np.array_equal(moved.argmax(-1).numpy(), tonality.in_key_of(windows, references))
+    assert torch.equal(moved.sum(-1), torch.ones(2, WINDOW_STEPS))
+    top = np.full(WINDOW_STEPS, pitch_to_token(PITCH_MAX))
+    lost = moved_pitches(torch.nn.functional.one_hot(torch.as_tensor(top[None]), N_TOKENS).float(), torch.tensor([1]))
+    assert lost.sum() == 0  # moved past the range, not wrapped round
 
 
 def test_key_agreement_hears_one_key_and_ignores_transposition():
@@ -415,7 +465,7 @@ def test_flow_continuation_follows_its_temperature(tiny_pair_bundle):
 
 def test_key_kept_fusion_inputs_move_only_right_windows_in_another_key(tiny_pair_bundle):
     from training.evaluate import BundleBackend, encode_means
-    from training.fusion_eval import in_one_key
+    from training.key_matching import in_one_key
 
     backend = BundleBackend(tiny_pair_bundle)
     c_major = [60, 62, 64, 65, 67, 69, 71, 72] * 2
@@ -426,6 +476,22 @@ def test_key_kept_fusion_inputs_move_only_right_windows_in_another_key(tiny_pair
     assert np.array_equal(kept.right[0], z_right[0])  # already in C: untouched
     assert np.allclose(kept.right[1], encode_means(backend, left[1:])[0], atol=1e-5)  # E flat moved to C
     assert np.array_equal(kept.keys[1][1], kept.keys[0][1])
+
+
+def test_latent_perturb_searches_and_scores_phrases_held_in_their_inputs_keys(monkeypatch):
+    from training import fusion_eval
+    from training.key_matching import FusionInputs
+
+    keys = (np.ones((3, 12)), np.ones((3, 12)))
+    held = []
+    monkeypatch.setattr(fusion_eval, "phrases", lambda backend, left, right, keys=None: (
+        held.append(keys), np.zeros((len(left), 2 * WINDOW_STEPS), dtype=np.int64))[1])
+    scorer = type("Scorer", (), {"score": lambda self, decoded, moved=None, original=None: {"reality": 0.0}})()
+    inputs = FusionInputs(np.zeros((3, 4), np.float32), np.zeros((3, 4), np.float32), keys)
+    fusion_eval.latent_perturb(None, lambda decoded: np.random.default_rng(len(held)).random(len(decoded)), scorer,
+                               inputs, np.random.default_rng(0))
+    assert len(held) == len(fusion_eval.LP_SIGMAS) * (1 + fusion_eval.LP_STEPS + len(fusion_eval.LP_RECORD))
+    assert all(k is keys for k in held)
 
 
 def test_copied_fraction_counts_training_windows_played_back(tiny_corpus):

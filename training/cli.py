@@ -18,6 +18,14 @@ def share(text: str) -> float:
     return value
 
 
+def count(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
 def _corpus(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus, summary
 
@@ -140,7 +148,8 @@ def _fusion(args: argparse.Namespace) -> int:
     from training.pair_runs import train_fusion
 
     config = FusionConfig(steps=args.steps, similarity=tuple(args.similarity),
-                          discriminator_steps=args.discriminator_steps, reality_weight=args.reality_weight)
+                          discriminator_steps=args.discriminator_steps, reality_weight=args.reality_weight,
+                          in_one_key=args.in_one_key)
     train_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -301,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     fusion.add_argument("--discriminator-steps", type=int, default=FusionConfig().discriminator_steps)
     fusion.add_argument("--reality-weight", type=float, default=FusionConfig().reality_weight,
                         help="weight of the training-split reality classifier in G's loss (trains it first if needed)")
+    fusion.add_argument("--in-one-key", type=count, default=FusionConfig().in_one_key, metavar="PAIRS",
+                        help="fuse pools of this many shuffled and prior pairs put into one key first, as the "
+                             "engine does, with the guide hearing each side held in its key (0: keys as they come)")
     continuation = pair_command("continuation", "train the continuation density in a bundle's latent space",
                                 _continuation, ContinuationConfig().steps, Path("runs/continuation"))
     continuation.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)

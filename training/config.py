@@ -85,6 +85,8 @@ class FusionConfig(Settings):
     instance_noise: float = 1.0  # D sees pairs plus this many posterior standard deviations of noise
     transpositions: int = 4  # joint transpositions of each training pair
     reality_weight: float = 3.0  # G's weight on the training-split reality classifier (0: the paper's losses only)
+    # Unrelated pairs put into one key first, as the engine fuses them (0: drawn fresh each step, keys as they come)
+    in_one_key: int = 0  # pairs of each kind (shuffled windows, prior draws) in the pool
     eval_every: int = 250
     seed: int = 0
 

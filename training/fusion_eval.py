@@ -3,7 +3,6 @@ reality, z-distance and the five musical statistics, ours against Latent Perturb
 from __future__ import annotations
 
 from pathlib import Path
-from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
@@ -14,6 +13,7 @@ from training import phrase_stats
 from training.corpus import Corpus
 from training.evaluate import Backend, decode_greedy, encode_means
 from training.fusion_train import PriorSampler, z_distance
+from training.key_matching import FusionInputs, in_one_key
 from training.latent_pairs import token_pairs
 
 SIMILARITIES = (0.3, 1.0, 3.0)
@@ -52,28 +52,6 @@ def phrases(backend: Backend, left: np.ndarray, right: np.ndarray,
     return np.concatenate(sides, axis=1)
 
 
-@dataclass
-class FusionInputs:
-    """Latent pairs to fuse and, when the key is kept, the profiles each side is held to."""
-
-    left: np.ndarray
-    right: np.ndarray
-    keys: tuple[np.ndarray, np.ndarray] | None = None
-
-
-def in_one_key(backend: Backend, left_tokens: np.ndarray, right_tokens: np.ndarray, left: np.ndarray,
-               right: np.ndarray) -> FusionInputs:
-    """The engine's ``keep_key`` on window pairs: each right window moved into its left
-    window's key and register (re-encoded where it moved)."""
-    left_keys = tonality.pitch_class_profile(left_tokens)
-    moved = tonality.in_key_of(right_tokens, left_keys, tonality.mean_pitch(left_tokens))
-    changed = (moved != right_tokens).any(-1)
-    if changed.any():
-        right = right.copy()
-        right[changed] = encode_means(backend, moved[changed])
-    return FusionInputs(left, right, (left_keys, tonality.pitch_class_profile(moved)))
-
-
 class Scorer:
     """Scores decoded phrases against the test data: reality and statistic correlations."""
 
@@ -109,25 +87,28 @@ def fusion_curves(backend: Backend, models: PairModels, scorer: Scorer, inputs: 
     return out
 
 
-def latent_perturb(backend: Backend, search_reality: Reality, scorer: Scorer, left: np.ndarray,
-                   right: np.ndarray, rng: np.random.Generator) -> dict:
+def latent_perturb(backend: Backend, search_reality: Reality, scorer: Scorer, inputs: FusionInputs,
+                   rng: np.random.Generator) -> dict:
     """Algorithm 1 at each sigma: keep a random perturbation when the search classifier (trained
-    on the training split, not the one that scores) finds the phrase more real."""
+    on the training split, not the one that scores) finds the phrase more real. Its phrases are
+    decoded as ours are (each side held in its input's key, when the key is kept), so both
+    methods are searched and scored on what the engine would play."""
+    left, right = inputs.left, inputs.right
     out = {}
     for sigma in LP_SIGMAS:
         best_left, best_right = left.copy(), right.copy()
-        best = search_reality(phrases(backend, left, right))
+        best = search_reality(phrases(backend, left, right, inputs.keys))
         rows = []
         for step in range(1, LP_STEPS + 1):
             try_left = best_left + sigma * rng.standard_normal(left.shape).astype(np.float32)
             try_right = best_right + sigma * rng.standard_normal(right.shape).astype(np.float32)
-            candidate = search_reality(phrases(backend, try_left, try_right))
+            candidate = search_reality(phrases(backend, try_left, try_right, inputs.keys))
             better = candidate > best
             best = np.where(better, candidate, best)
             best_left = np.where(better[:, None], try_left, best_left)
             best_right = np.where(better[:, None], try_right, best_right)
             if step in LP_RECORD:
-                rows.append({"iterations": step, **scorer.score(phrases(backend, best_left, best_right),
+                rows.append({"iterations": step, **scorer.score(phrases(backend, best_left, best_right, inputs.keys),
                                                                    (best_left, best_right), (left, right))})
         out[f"sigma={sigma:g}"] = rows
     return out
@@ -226,7 +207,7 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
             entry[f"compare {label}"] = fusion_curves(backend, generator, scorer, kept, np.random.default_rng(1),
                                                       similarities)
         if not quick:
-            perturb = latent_perturb(backend, search_reality, scorer, kept.left, kept.right, rng)
+            perturb = latent_perturb(backend, search_reality, scorer, kept, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb)}
         results[f"fusion_{name}"] = entry
     results["continuation free key"] = continuation_scores(backend, models, scorer, real_left[shown], training,

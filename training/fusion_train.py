@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from training.config import FusionConfig
+from training.key_matching import FusionInputs
 from training.latent_pairs import LatentPairs
 from training.loop import ResumableRun
 from training.pair_models import STYLE_SIZE, FusionGenerator, PairDiscriminator
@@ -47,18 +48,22 @@ def similarity_loss(new: torch.Tensor, old: torch.Tensor, inverse_variance: torc
 class FusionTraining(ResumableRun):
     """Trains G and D; the last checkpoint is the one exported (GAN losses do not rank
     checkpoints, so ``score`` is the step). With ``config.reality_weight`` > 0, G also
-    answers to ``guide`` (see :mod:`training.reality_guide`)."""
+    answers to ``guide`` (see :mod:`training.reality_guide`). Given ``in_one_key`` (shuffled and
+    prior pairs already put into one key, as the engine fuses them), G's unrelated inputs come
+    from there, and the guide judges each fused side held in its input's key."""
 
     description = "fusion"
 
     def __init__(self, config: FusionConfig, pairs: LatentPairs, val_pairs: LatentPairs, prior: PriorSampler,
-                 latent_std: np.ndarray, run_dir: Path, space: str = "", guide: RealityGuide | None = None) -> None:
+                 latent_std: np.ndarray, run_dir: Path, space: str = "", guide: RealityGuide | None = None,
+                 in_one_key: tuple[FusionInputs, FusionInputs] | None = None) -> None:
         super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "encoder_sha256": space})
         torch.manual_seed(config.seed)
         self.config = config
         self.pairs = {name: torch.from_numpy(getattr(pairs, name)) for name in ("left", "right", "singles")}
         self.val = {name: torch.from_numpy(getattr(val_pairs, name)) for name in ("left", "right", "singles")}
         self.prior = prior
+        self.in_one_key = in_one_key
         if config.reality_weight > 0 and guide is None:
             raise ValueError("reality_weight > 0 needs a reality guide")
         self.guide = guide if config.reality_weight > 0 else None
@@ -86,6 +91,20 @@ class FusionTraining(ResumableRun):
     def _from_prior(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.prior.sample(count, self.rng), self.prior.sample(count, self.rng)
 
+    @staticmethod
+    def _keyed(inputs: FusionInputs, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tuple]:
+        rows = index.numpy()
+        return (torch.from_numpy(inputs.left[rows]), torch.from_numpy(inputs.right[rows]),
+                (inputs.keys[0][rows], inputs.keys[1][rows]))
+
+    def _unrelated(self, count: int) -> list[tuple[torch.Tensor, torch.Tensor, tuple | None]]:
+        """G's inputs, shuffled windows and prior draws, each with the keys its sides are held
+        to (None when the run is not key-matched)."""
+        if self.in_one_key is None:
+            return [(*self._shuffled(self.pairs, count), None), (*self._from_prior(count), None)]
+        return [self._keyed(inputs, torch.randint(0, len(inputs.left), (count,), generator=self.rng))
+                for inputs in self.in_one_key]
+
     def _conditions(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
         style = torch.rand(count, STYLE_SIZE, generator=self.rng)
         low, high = np.log(self.config.similarity[0]), np.log(self.config.similarity[1])
@@ -111,7 +130,7 @@ class FusionTraining(ResumableRun):
         batch = self.config.batch_size
         for _ in range(self.config.discriminator_steps):
             real = self._judge(*self._real(self.pairs, batch))
-            inputs = [self._shuffled(self.pairs, batch), self._from_prior(batch)]
+            inputs = [(left, right) for left, right, _ in self._unrelated(batch)]
             with torch.no_grad():
                 fused = [self._fused(*pair)[:2] for pair in inputs]
             fakes = torch.cat([self._judge(*pair) for pair in inputs + fused])
@@ -122,13 +141,13 @@ class FusionTraining(ResumableRun):
             loss_d.backward()
             self.optimizer_d.step()
         adversarial, similarity, guided = 0.0, 0.0, torch.zeros(())
-        for pair in (self._shuffled(self.pairs, batch), self._from_prior(batch)):
-            new_left, new_right, weighted_similarity = self._fused(*pair)
+        for left, right, keys in self._unrelated(batch):
+            new_left, new_right, weighted_similarity = self._fused(left, right)
             logits = self._judge(new_left, new_right)
             adversarial = adversarial + F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
             similarity = similarity + weighted_similarity
             if self.guide is not None:
-                realness = self.guide(new_left, new_right)
+                realness = self.guide(new_left, new_right, keys)
                 guided = guided + F.binary_cross_entropy_with_logits(realness, torch.ones_like(realness))
         loss_g = adversarial + similarity + self.config.reality_weight * guided
         self.optimizer_g.zero_grad(set_to_none=True)

@@ -15,7 +15,8 @@ from training.corpus import Corpus
 from training.evaluate import BundleBackend
 from training.export import torch_model_from_bundle
 from training.fusion_train import FusionTraining, PriorSampler
-from training.latent_pairs import encode_pairs
+from training.key_matching import FusionInputs, prior_in_one_key, shuffled_in_one_key
+from training.latent_pairs import LatentPairs, encode_pairs
 from training.pair_models import ContinuationDensity, ContinuationFlow, FusionGenerator
 from training.reality import Classifier, RealityTraining, build_classifier, reality
 from training.reality_guide import RealityGuide
@@ -50,8 +51,21 @@ def train_fusion(config: FusionConfig, corpus: Corpus, bundle_dir: Path, run_dir
     val = encode_pairs(backend, corpus, "val", 1)
     bundle = load_bundle(bundle_dir)
     guide = reality_guide(corpus, bundle_dir, run_dir.parent, reality_config) if config.reality_weight > 0 else None
-    FusionTraining(config, pairs, val, prior_of(bundle_dir), bundle.latent_std, run_dir,
-                   space=encoder_sha256(bundle_dir), guide=guide).run(max_minutes)
+    prior = prior_of(bundle_dir)
+    keyed = key_matched_inputs(backend, corpus, pairs, prior, config.in_one_key, config.seed) \
+        if config.in_one_key else None
+    FusionTraining(config, pairs, val, prior, bundle.latent_std, run_dir, space=encoder_sha256(bundle_dir),
+                   guide=guide, in_one_key=keyed).run(max_minutes)
+
+
+def key_matched_inputs(backend: BundleBackend, corpus: Corpus, pairs: LatentPairs, prior: PriorSampler,
+                       count: int, seed: int) -> tuple[FusionInputs, FusionInputs]:
+    """``count`` shuffled training-window pairs and ``count`` prior pairs, each put into one key."""
+    tokens = corpus.windows[corpus.select("train")].astype(np.int64)
+    generator = torch.Generator().manual_seed(seed)
+    draws = [prior.sample(count, generator).numpy() for _ in range(2)]
+    return (shuffled_in_one_key(backend, tokens, pairs.singles, count, np.random.default_rng(seed)),
+            prior_in_one_key(backend, *draws))
 
 
 def train_continuation(config: ContinuationConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,

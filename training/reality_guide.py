@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine import tonality
+from engine.codec import PITCH_OFFSET
 from training.reality import Classifier
 
 
@@ -20,6 +23,18 @@ def straight_through_tokens(logits: torch.Tensor) -> torch.Tensor:
     return hard + soft - soft.detach()
 
 
+def moved_pitches(tokens: torch.Tensor, moves: torch.Tensor) -> torch.Tensor:
+    """Token distributions (N, steps, vocab) with each window's pitch tokens moved by its
+    semitones in ``moves`` (N,); probability moved out of range is dropped."""
+    vocab = torch.arange(tokens.shape[-1])
+    pitched = vocab >= PITCH_OFFSET
+    source = torch.where(pitched, vocab - moves[:, None], vocab)  # (N, vocab): where each token's mass comes from
+    valid = (source >= PITCH_OFFSET) | ~pitched
+    valid &= source < len(vocab)
+    gathered = torch.gather(tokens, -1, source.clamp(0, len(vocab) - 1)[:, None, :].expand_as(tokens))
+    return gathered * valid[:, None, :].to(tokens.dtype)
+
+
 class RealityGuide:
     """Logit that the decoded pair (z_L, z_R) is two consecutive windows of one tune."""
 
@@ -29,7 +44,14 @@ class RealityGuide:
             module.eval().requires_grad_(False)
         self.decode, self.classifier = decode, classifier.eval().requires_grad_(False)
 
-    def __call__(self, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    def __call__(self, left: torch.Tensor, right: torch.Tensor,
+                 keys: tuple[np.ndarray, np.ndarray] | None = None) -> torch.Tensor:
+        """With ``keys`` (the pitch-class profile each side is held to), each decoded side is
+        first moved into its key as the engine's ``keep_key`` does, so a key change earns nothing."""
         tokens = straight_through_tokens(self.decode(torch.cat([left, right])))
+        if keys is not None:
+            greedy = tokens.detach().argmax(-1).numpy()
+            moves = tonality.key_transpositions(greedy, np.concatenate(keys))
+            tokens = moved_pitches(tokens, torch.as_tensor(moves))
         half = len(left)
         return self.classifier(torch.cat([tokens[:half], tokens[half:]], dim=1))
