@@ -15,7 +15,9 @@ from training.config import GenreFusionConfig
 from training.corpus import Corpus
 from training.evaluate import BundleBackend, encode_means
 from training.export_pairs import check_parity, export_graph, require_same_space, staged_bundle
+from training.export import torch_model_from_bundle
 from training.genre_fusion import FusedGenerator, GenreFusionTraining
+from training.genre_views import LatentView, WindowView
 from training.half_weights import round_to_half
 from training.latent_pairs import transpose
 from training.pair_runs import encoder_sha256, load_run
@@ -36,13 +38,23 @@ def genre_latents(backend: BundleBackend, corpus: Corpus, genre: str, copies: in
 def train_genre_fusion(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
                        max_minutes: float | None = None) -> None:
     """Train G_F between ``config.genres`` in the bundle's latent space."""
-    backend = BundleBackend(bundle_dir)
     bundle = load_bundle(bundle_dir)
     genres = {g.name: g for g in bundle.genres}
     a, b = config.genres
-    latents = [genre_latents(backend, corpus, name, config.transpositions, config.seed) for name in (a, b)]
-    GenreFusionTraining(config, *latents, (genres[a].mean, genres[a].std), (genres[b].mean, genres[b].std),
-                        run_dir, space=encoder_sha256(bundle_dir)).run(max_minutes)
+    GenreFusionTraining(config, critics_view(config, corpus, bundle_dir), (genres[a].mean, genres[a].std),
+                        (genres[b].mean, genres[b].std), run_dir, space=encoder_sha256(bundle_dir)).run(max_minutes)
+
+
+def critics_view(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path) -> LatentView | WindowView:
+    """What the critics judge, per ``config.critics_judge``: the genres' latents, or their windows
+    against what the bundle's frozen decoder plays."""
+    if config.critics_judge == "windows":
+        vae = torch_model_from_bundle(bundle_dir).eval().requires_grad_(False)
+        return WindowView(*(corpus.windows[corpus.select("train", name)].astype(np.int64) for name in config.genres),
+                          vae.decode)
+    backend = BundleBackend(bundle_dir)
+    return LatentView(*(genre_latents(backend, corpus, name, config.transpositions, config.seed)
+                        for name in config.genres))
 
 
 def fused_generator(checkpoint: Path, latent_size: int) -> tuple[FusedGenerator, GenreFusionConfig]:

@@ -51,14 +51,23 @@ def duration_distribution(tokens: np.ndarray) -> np.ndarray:
     return counts / max(1, counts.sum())
 
 
+_KEY_PROFILES = np.stack([np.roll(profile, tonic) for tonic in range(12) for profile in (MAJOR, MINOR)])
+_KEY_PROFILES = (_KEY_PROFILES - _KEY_PROFILES.mean(-1, keepdims=True)) / _KEY_PROFILES.std(-1, keepdims=True)
+
+
+def estimate_keys(windows: np.ndarray) -> np.ndarray:
+    """Krumhansl-Schmuckler key of each window (N, steps), weighting pitch classes by
+    duration: 2 * tonic (0 = C) + 1 for minor; 0 for a window without a key (silent, or every
+    pitch class alike)."""
+    histograms = pitch_class_profile(np.atleast_2d(windows))
+    spread = histograms.std(-1, keepdims=True)
+    standardised = (histograms - histograms.mean(-1, keepdims=True)) / np.where(spread > 0, spread, 1)
+    return (standardised @ _KEY_PROFILES.T).argmax(-1)
+
+
 def estimate_key(tokens: np.ndarray) -> int:
-    """Krumhansl-Schmuckler key of one window, weighting pitch classes by duration:
-    2 * tonic (0 = C) + 1 for minor."""
-    histogram = pitch_class_profile(tokens)[0]
-    if not histogram.any():
-        return 0
-    scores = [np.corrcoef(histogram, np.roll(profile, tonic))[0, 1] for tonic in range(12) for profile in (MAJOR, MINOR)]
-    return int(np.nanargmax(scores))
+    """:func:`estimate_keys` of one window."""
+    return int(estimate_keys(tokens)[0])
 
 
 def estimate_tonic(tokens: np.ndarray) -> int:
@@ -68,11 +77,10 @@ def estimate_tonic(tokens: np.ndarray) -> int:
 
 def normalised_pitch_distribution(tokens: np.ndarray) -> np.ndarray:
     """NPD: pitch-class histogram of note onsets after moving each window's tonic to C."""
-    counts = np.zeros(12)
-    for row in tokens.reshape(-1, tokens.shape[-1]):
-        tonic = estimate_tonic(row)
-        pitches = row[row >= PITCH_OFFSET] - PITCH_OFFSET + PITCH_MIN
-        np.add.at(counts, (pitches - tonic) % 12, 1)
+    rows = tokens.reshape(-1, tokens.shape[-1])
+    tonics = estimate_keys(rows)[:, None] // 2
+    onsets = rows >= PITCH_OFFSET
+    counts = np.bincount(((rows - PITCH_OFFSET + PITCH_MIN - tonics) % 12)[onsets], minlength=12)
     return counts / max(1, counts.sum())
 
 
