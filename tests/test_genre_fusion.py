@@ -92,14 +92,15 @@ def test_window_critic_hears_the_key_normalised_pitch_classes_and_passes_gradien
     from training.genre_views import WindowCritic
     from training.metrics import normalised_pitch_distribution
 
-    critic = WindowCritic(channels=8, hidden=16, layers=2)
+    critic = WindowCritic(latent_size=4, channels=8, hidden=16, layers=2)
     scale = np.array([pitch_to_token(p) for p in [60, 62, 64, 65, 67, 69, 71, 72] * 8])
     windows = np.stack([scale, scale + 5])  # C major and F major
     one_hot = torch.nn.functional.one_hot(torch.as_tensor(windows), N_TOKENS).float().requires_grad_(True)
     histograms = critic.key_normalised_histogram(one_hot)
     assert torch.allclose(histograms[0], histograms[1])
     assert np.allclose(histograms[0].detach().numpy(), normalised_pitch_distribution(windows[:1]))
-    (histograms[:, 0] * 2 + critic(one_hot)).sum().backward()
+    rows = torch.cat([torch.zeros(2, 4, requires_grad=True), one_hot.flatten(1)], dim=1)
+    (histograms[:, 0] * 2 + critic(rows)).sum().backward()
     assert one_hot.grad.abs().sum() > 0
 
 

@@ -103,19 +103,23 @@ class GenreFusionTraining(ResumableRun):
         x_a, x_b = self._real("a"), self._real("b")
         with torch.no_grad():
             g = self._generated()
-        f_pos = [d["f"](x).mean() for x in (x_a, x_b, g["a"], g["b"])]
-        loss_f = -(torch.stack(f_pos).mean() - d["f"](g["f"]).mean()) + weight * (
-            (f_pos[2] - f_pos[3]).abs() + (f_pos[0] - f_pos[1]).abs())
+        inputs = {"x_a": x_a, "x_b": x_b, "g_a": g["a"], "g_b": g["b"], "g_f": g["f"]}
+        # Each critic judges all five batches in one pass.
+        means = {name: dict(zip(inputs, critic(torch.cat(list(inputs.values()))).view(len(inputs), -1).mean(-1)))
+                 for name, critic in d.items()}
+        f = means["f"]
+        loss_f = -((f["x_a"] + f["x_b"] + f["g_a"] + f["g_b"]) / 4 - f["g_f"]) + weight * (
+            (f["g_a"] - f["g_b"]).abs() + (f["x_a"] - f["x_b"]).abs())
         loss = loss_f + self.config.gradient_penalty * gradient_penalty(d["f"], torch.cat([x_a, x_b]), g["f"], self.rng)
         for own, other in (("a", "b"), ("b", "a")):
-            x_own, x_other = (x_a, x_b) if own == "a" else (x_b, x_a)
-            critic = d[own]
-            negatives = torch.stack([critic(x).mean() for x in (x_other, g["a"], g["b"], g["f"])])
-            on_fused = critic(g["f"]).mean()
-            balance = (critic(x_own).mean() - on_fused).abs() + (on_fused - critic(x_other).mean()).abs()
-            loss = loss - (critic(x_own).mean() - negatives.mean()) + weight * balance
-            fakes = torch.cat([x_other, g["a"], g["b"], g["f"]])[torch.randperm(4 * len(x_own), generator=self.rng)]
-            loss = loss + self.config.gradient_penalty * gradient_penalty(critic, x_own, fakes, self.rng)
+            m = means[own]
+            negatives = (m[f"x_{other}"] + m["g_a"] + m["g_b"] + m["g_f"]) / 4
+            balance = (m[f"x_{own}"] - m["g_f"]).abs() + (m["g_f"] - m[f"x_{other}"]).abs()
+            loss = loss - (m[f"x_{own}"] - negatives) + weight * balance
+            x_own = inputs[f"x_{own}"]
+            fakes = torch.cat([inputs[f"x_{other}"], g["a"], g["b"], g["f"]])[
+                torch.randperm(4 * len(x_own), generator=self.rng)]
+            loss = loss + self.config.gradient_penalty * gradient_penalty(d[own], x_own, fakes, self.rng)
         return loss
 
     def generator_loss(self) -> tuple[torch.Tensor, torch.Tensor]:

@@ -23,16 +23,14 @@ from training.latent_pairs import transpose
 from training.pair_runs import encoder_sha256, load_run
 
 
-def genre_latents(backend: BundleBackend, corpus: Corpus, genre: str, copies: int, seed: int = 0) -> np.ndarray:
-    """Posterior means of a genre's training windows, each in ``copies`` random transpositions
-    (the first untransposed)."""
+def genre_windows(corpus: Corpus, genre: str, copies: int, seed: int = 0) -> np.ndarray:
+    """A genre's training windows, each in ``copies`` random transpositions (the first untransposed)."""
     windows = corpus.windows[corpus.select("train", genre)].astype(np.int64)
     rng = np.random.default_rng(seed)
     down, up = transposition_room(windows)
     low, high = np.maximum(down, -6), np.minimum(up, 6)
-    parts = [windows] + [transpose(windows, low + np.floor(rng.random(len(windows)) * (high - low + 1)).astype(np.int64))
-                         for _ in range(copies - 1)]
-    return encode_means(backend, np.concatenate(parts))
+    return np.concatenate([windows] + [transpose(windows, low + np.floor(rng.random(len(windows)) * (high - low + 1))
+                                                 .astype(np.int64)) for _ in range(copies - 1)])
 
 
 def train_genre_fusion(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
@@ -46,15 +44,15 @@ def train_genre_fusion(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Pa
 
 
 def critics_view(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path) -> LatentView | WindowView:
-    """What the critics judge, per ``config.critics_judge``: the genres' latents, or their windows
-    against what the bundle's frozen decoder plays."""
+    """What the critics judge, per ``config.critics_judge``: the genres' latents (posterior means
+    of their training windows), or those beside their windows and the bundle's frozen decoder."""
+    backend = BundleBackend(bundle_dir)
+    windows = [genre_windows(corpus, name, config.transpositions, config.seed) for name in config.genres]
+    latents = [encode_means(backend, w) for w in windows]
     if config.critics_judge == "windows":
         vae = torch_model_from_bundle(bundle_dir).eval().requires_grad_(False)
-        return WindowView(*(corpus.windows[corpus.select("train", name)].astype(np.int64) for name in config.genres),
-                          vae.decode)
-    backend = BundleBackend(bundle_dir)
-    return LatentView(*(genre_latents(backend, corpus, name, config.transpositions, config.seed)
-                        for name in config.genres))
+        return WindowView(*windows, *latents, vae.decode)
+    return LatentView(*latents)
 
 
 def fused_generator(checkpoint: Path, latent_size: int) -> tuple[FusedGenerator, GenreFusionConfig]:
