@@ -397,7 +397,8 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
                                          backend.model.bundle.latent_std, tmp_path, compare=compare,
                                          compare_continuation=shipped_twin)
     assert set(results["fusion_test"]) == {"ours", "compare free key", "compare one-strength", "latent_perturb",
-                                           "versus"}
+                                           "versus", "versus one-strength"}
+    assert {c["model"] for c in results["fusion_test"]["versus one-strength"]["comparisons"]} <= {"lambda=2"}
     assert list(results["fusion_test"]["compare one-strength"]) == ["before", "lambda=2"]
     assert len(results["fusion_test"]["ours"]["lambda=1"]) == fusion_eval.ITERATIONS
     assert set(results["continuation"]) == {"temperature=0", "temperature=0.5", "temperature=1"}

@@ -208,7 +208,9 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
                                                       similarities)
         if not quick:
             perturb = latent_perturb(backend, search_reality, scorer, kept, rng)
-            entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb)}
+            entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb),
+                      **{f"versus {label}": beats_latent_perturb(entry[f"compare {label}"], perturb)
+                         for label in compare or {}}}
         results[f"fusion_{name}"] = entry
     results["continuation free key"] = continuation_scores(backend, models, scorer, real_left[shown], training,
                                                            np.random.default_rng(2), keep_key=False)
