@@ -171,8 +171,7 @@ def _genre_fusion(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus
     from training.genre_fusion_runs import train_genre_fusion
 
-    config = GenreFusionConfig(steps=args.steps, genres=tuple(args.genres), critics_judge=args.critics_judge,
-                               batch_size=args.batch_size, critic_steps=args.critic_steps)
+    config = GenreFusionConfig(steps=args.steps, genres=tuple(args.genres))
     train_genre_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -354,11 +353,6 @@ def build_parser() -> argparse.ArgumentParser:
     genre_fusion.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     genre_fusion.add_argument("--genres", nargs=2, choices=GENRES, default=list(GenreFusionConfig().genres),
                               metavar=("A", "B"), help="the two genres to fuse (default folk celtic)")
-    genre_fusion.add_argument("--critics-judge", choices=("latents", "windows"), default=GenreFusionConfig().critics_judge,
-                              help="what the critics see: the latents, or the windows the frozen decoder plays for them")
-    genre_fusion.add_argument("--batch-size", type=int, default=GenreFusionConfig().batch_size)
-    genre_fusion.add_argument("--critic-steps", type=int, default=GenreFusionConfig().critic_steps,
-                              help="critic updates per generator update")
     export_genre = commands.add_parser("export-genre-fusion", help="add the fused-genre generator to a bundle")
     export_genre.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     export_genre.add_argument("--checkpoint", type=Path, default=Path("runs/genre-fusion/last.pt"))

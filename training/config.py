@@ -153,8 +153,7 @@ class GenreFusionConfig(Settings):
     gradient_penalty: float = 10.0  # keeps the critics 1-Lipschitz, as the Wasserstein duality needs
     balance_weight: float = 1.0  # weight of the balance terms, Eq. 9 (D_F) and Eq. 13 (D_A, D_B)
     dual_learning_rate: float = 1e-5  # G_A and G_B (Eq. 14) move slowly: they start as the genres' fitted priors
-    transpositions: int = 2  # copies of each training window the critics see, in random transpositions
-    critics_judge: str = "latents"  # or "windows": latents beside the windows the decoder plays (training.genre_views)
+    transpositions: int = 2
     eval_every: int = 250
     seed: int = 0
 

@@ -9,9 +9,6 @@ the generators need no policy gradient, and a gradient penalty keeps the critics
   D_A(X_A) >= D_A(G_F) >= D_A(X_B) (Eq. 12) to stay close; D_B likewise;
 - G_F is fed back by all three critics (Eq. 2 / Eq. 4);
 - G_A and G_B start as the genres' fitted priors and follow Eq. 14 at a small learning rate.
-
-The critics judge latents, or the windows the frozen decoder plays for them (see
-:mod:`training.genre_views`).
 """
 from __future__ import annotations
 
@@ -22,7 +19,6 @@ import torch
 from torch import nn
 
 from training.config import GenreFusionConfig
-from training.genre_views import LatentView, WindowView
 from training.loop import ResumableRun
 from training.pair_models import mlp
 
@@ -53,12 +49,16 @@ class FusedGenerator(nn.Module):
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """WGAN-GP: (|grad D| - 1)^2 on points between real and generated inputs (latents or windows)."""
+    """WGAN-GP: (|grad D| - 1)^2 on points between real and generated latents."""
     count = min(len(real), len(fake))
-    mix = torch.rand(count, *[1] * (real.dim() - 1), generator=generator)
+    mix = torch.rand(count, 1, generator=generator)
     points = (mix * real[:count] + (1 - mix) * fake[:count]).requires_grad_(True)
     grad, = torch.autograd.grad(critic(points).sum(), points, create_graph=True)
-    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    return ((grad.norm(dim=1) - 1) ** 2).mean()
+
+
+def _critic(latent_size: int, config: GenreFusionConfig) -> nn.Module:
+    return nn.Sequential(mlp(latent_size, config.hidden, 1, config.layers), nn.Flatten(0))
 
 
 class GenreFusionTraining(ResumableRun):
@@ -66,17 +66,18 @@ class GenreFusionTraining(ResumableRun):
 
     description = "genre fusion"
 
-    def __init__(self, config: GenreFusionConfig, view: LatentView | WindowView,
+    def __init__(self, config: GenreFusionConfig, latents_a: np.ndarray, latents_b: np.ndarray,
                  prior_a: tuple[np.ndarray, np.ndarray], prior_b: tuple[np.ndarray, np.ndarray],
                  run_dir: Path, space: str = "") -> None:
         super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "encoder_sha256": space})
         torch.manual_seed(config.seed)
-        self.config, self.view = config, view
-        self.centres = {"a": torch.as_tensor(prior_a[0]), "b": torch.as_tensor(prior_b[0])}
-        size = len(prior_a[0])
+        self.config = config
+        self.data = {"a": torch.as_tensor(latents_a, dtype=torch.float32),
+                     "b": torch.as_tensor(latents_b, dtype=torch.float32)}
+        size = latents_a.shape[1]
         self.g_a, self.g_b = GaussianGenerator(*prior_a), GaussianGenerator(*prior_b)
         self.g_f = FusedGenerator(config.noise_size, size, config.hidden, config.layers, (prior_a[0] + prior_b[0]) / 2)
-        self.critics = nn.ModuleDict({name: view.critic(size, config.hidden, config.layers) for name in ("a", "b", "f")})
+        self.critics = nn.ModuleDict({name: _critic(size, config) for name in ("a", "b", "f")})
         betas = (0.5, 0.9)
         self.optimizer_g = torch.optim.Adam(self.g_f.parameters(), config.learning_rate, betas=betas)
         self.optimizer_dual = torch.optim.Adam([*self.g_a.parameters(), *self.g_b.parameters()],
@@ -86,16 +87,15 @@ class GenreFusionTraining(ResumableRun):
         self.latent_size = size
 
     def _real(self, name: str) -> torch.Tensor:
-        return self.view.real(name, self.config.batch_size, self.rng)
+        data = self.data[name]
+        return data[torch.randint(0, len(data), (self.config.batch_size,), generator=self.rng)]
 
     def _noise(self, size: int) -> torch.Tensor:
         return torch.randn(self.config.batch_size, size, generator=self.rng)
 
     def _generated(self) -> dict[str, torch.Tensor]:
-        """What the critics see of each generator's batch."""
-        return {"a": self.view(self.g_a(self._noise(self.latent_size))),
-                "b": self.view(self.g_b(self._noise(self.latent_size))),
-                "f": self.view(self.g_f(self._noise(self.config.noise_size)))}
+        return {"a": self.g_a(self._noise(self.latent_size)), "b": self.g_b(self._noise(self.latent_size)),
+                "f": self.g_f(self._noise(self.config.noise_size))}
 
     def critic_loss(self) -> torch.Tensor:
         """Negative of what the critics maximise (Eq. 8 and 11 less Eq. 9 and 13), plus gradient penalties."""
@@ -152,10 +152,10 @@ class GenreFusionTraining(ResumableRun):
             return self.g_f(noise).numpy()
 
     def validate(self) -> dict[str, float]:
-        """Where G_F's samples sit: mean distance to each genre's prior mean, and the balance."""
+        """Where G_F's samples sit: mean distance to each genre's latent mean, and the balance."""
         fused = torch.as_tensor(self.sample(1024))
-        to_a = (fused.mean(0) - self.centres["a"]).norm().item()
-        to_b = (fused.mean(0) - self.centres["b"]).norm().item()
+        to_a = (fused.mean(0) - self.data["a"].mean(0)).norm().item()
+        to_b = (fused.mean(0) - self.data["b"].mean(0)).norm().item()
         return {"centre_to_a": to_a, "centre_to_b": to_b, "position": to_a / max(to_a + to_b, 1e-9),
                 "score": float(self.step)}
 

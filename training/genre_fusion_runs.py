@@ -15,44 +15,34 @@ from training.config import GenreFusionConfig
 from training.corpus import Corpus
 from training.evaluate import BundleBackend, encode_means
 from training.export_pairs import check_parity, export_graph, require_same_space, staged_bundle
-from training.export import torch_model_from_bundle
 from training.genre_fusion import FusedGenerator, GenreFusionTraining
-from training.genre_views import LatentView, WindowView
 from training.half_weights import round_to_half
 from training.latent_pairs import transpose
 from training.pair_runs import encoder_sha256, load_run
 
 
-def genre_windows(corpus: Corpus, genre: str, copies: int, seed: int = 0) -> np.ndarray:
-    """A genre's training windows, each in ``copies`` random transpositions (the first untransposed)."""
+def genre_latents(backend: BundleBackend, corpus: Corpus, genre: str, copies: int, seed: int = 0) -> np.ndarray:
+    """Posterior means of a genre's training windows, each in ``copies`` random transpositions
+    (the first untransposed)."""
     windows = corpus.windows[corpus.select("train", genre)].astype(np.int64)
     rng = np.random.default_rng(seed)
     down, up = transposition_room(windows)
     low, high = np.maximum(down, -6), np.minimum(up, 6)
-    return np.concatenate([windows] + [transpose(windows, low + np.floor(rng.random(len(windows)) * (high - low + 1))
-                                                 .astype(np.int64)) for _ in range(copies - 1)])
+    parts = [windows] + [transpose(windows, low + np.floor(rng.random(len(windows)) * (high - low + 1)).astype(np.int64))
+                         for _ in range(copies - 1)]
+    return encode_means(backend, np.concatenate(parts))
 
 
 def train_genre_fusion(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
                        max_minutes: float | None = None) -> None:
     """Train G_F between ``config.genres`` in the bundle's latent space."""
+    backend = BundleBackend(bundle_dir)
     bundle = load_bundle(bundle_dir)
     genres = {g.name: g for g in bundle.genres}
     a, b = config.genres
-    GenreFusionTraining(config, critics_view(config, corpus, bundle_dir), (genres[a].mean, genres[a].std),
-                        (genres[b].mean, genres[b].std), run_dir, space=encoder_sha256(bundle_dir)).run(max_minutes)
-
-
-def critics_view(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path) -> LatentView | WindowView:
-    """What the critics judge, per ``config.critics_judge``: the genres' latents (posterior means
-    of their training windows), or those beside their windows and the bundle's frozen decoder."""
-    backend = BundleBackend(bundle_dir)
-    windows = [genre_windows(corpus, name, config.transpositions, config.seed) for name in config.genres]
-    latents = [encode_means(backend, w) for w in windows]
-    if config.critics_judge == "windows":
-        vae = torch_model_from_bundle(bundle_dir).eval().requires_grad_(False)
-        return WindowView(*windows, *latents, vae.decode)
-    return LatentView(*latents)
+    latents = [genre_latents(backend, corpus, name, config.transpositions, config.seed) for name in (a, b)]
+    GenreFusionTraining(config, *latents, (genres[a].mean, genres[a].std), (genres[b].mean, genres[b].std),
+                        run_dir, space=encoder_sha256(bundle_dir)).run(max_minutes)
 
 
 def fused_generator(checkpoint: Path, latent_size: int) -> tuple[FusedGenerator, GenreFusionConfig]:

@@ -20,7 +20,7 @@ from training.models import ResidualBlock
 
 
 @functools.cache
-def pitch_class_matrix() -> torch.Tensor:
+def _pitch_class_matrix() -> torch.Tensor:
     """(N_TOKENS, 12): which pitch class each token starts (rests and holds start none)."""
     matrix = torch.zeros(N_TOKENS, 12)
     for token in range(PITCH_OFFSET, N_TOKENS):
@@ -33,7 +33,7 @@ def key_agreement(one_hot: torch.Tensor) -> torch.Tensor:
     pitch-class histograms. Entry k is how well the right half fits the left one moved up k
     semitones, so it hears whether both halves sit in one key and is unchanged by
     transposing the whole phrase."""
-    histograms = one_hot @ pitch_class_matrix().to(one_hot)
+    histograms = one_hot @ _pitch_class_matrix().to(one_hot)
     left, right = (half.sum(1) for half in histograms.split(WINDOW_STEPS, dim=1))
     left, right = (h / h.sum(-1, keepdim=True).clamp_min(1.0) for h in (left, right))
     return torch.stack([(left * right.roll(-k, dims=-1)).sum(-1) for k in range(12)], dim=-1)
