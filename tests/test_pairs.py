@@ -588,6 +588,16 @@ def test_condition_dropout_outside_zero_to_one_is_refused_with_one_message(value
     assert f"must be at least 0 and below 1, got {value}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("value, message", [("-1", "must be 0 or more, got -1"), ("many", "invalid count value")])
+def test_a_pool_size_that_is_not_a_count_is_refused_with_one_message(value, message, capsys):
+    from training.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["fusion", "--in-one-key", value])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("dropout, hears_left", [(0.0, True), (1.0, False)])
 def test_condition_dropout_trains_without_the_left_latent(dropout, hears_left):
     from training.pair_models import ContinuationFlow
