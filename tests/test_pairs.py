@@ -400,6 +400,8 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
                                            "versus", "versus one-strength"}
     assert {c["model"] for c in results["fusion_test"]["versus one-strength"]["comparisons"]} <= {"lambda=2"}
     assert list(results["fusion_test"]["compare one-strength"]) == ["before", "lambda=2"]
+    for name in ("fusion_test", "fusion_prior"):  # a compared generator's strengths leave ours alone
+        assert list(results[name]["ours"]) == ["before", *(f"lambda={s:g}" for s in fusion_eval.SIMILARITIES)]
     assert len(results["fusion_test"]["ours"]["lambda=1"]) == fusion_eval.ITERATIONS
     assert set(results["continuation"]) == {"temperature=0", "temperature=0.5", "temperature=1"}
     assert set(results["continuation free key"]) == set(results["continuation"])

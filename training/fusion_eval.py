@@ -13,7 +13,7 @@ from training import phrase_stats
 from training.corpus import Corpus
 from training.evaluate import Backend, decode_greedy, encode_means
 from training.fusion_train import PriorSampler, z_distance
-from training.key_matching import FusionInputs, in_one_key
+from training.key_matching import FusionInputs, in_one_key, prior_in_one_key
 from training.latent_pairs import token_pairs
 
 SIMILARITIES = (0.3, 1.0, 3.0)
@@ -194,18 +194,16 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     picked = rng.choice(len(windows), (INPUTS, 2))
     generator = torch.Generator().manual_seed(0)
     prior_left, prior_right = (prior.sample(INPUTS, generator).numpy() for _ in range(2))
-    inputs = {"test": (windows[picked[:, 0]], windows[picked[:, 1]], encode_means(backend, windows[picked[:, 0]]),
-                       encode_means(backend, windows[picked[:, 1]])),
-              "prior": (decode_greedy(backend, prior_left), decode_greedy(backend, prior_right), prior_left,
-                        prior_right)}
-    for name, (left_tokens, right_tokens, left, right) in inputs.items():
-        kept = in_one_key(backend, left_tokens, right_tokens, left, right)
+    test_left, test_right = (encode_means(backend, windows[picked[:, side]]) for side in (0, 1))
+    inputs = {"test": (FusionInputs(test_left, test_right),
+                       in_one_key(backend, windows[picked[:, 0]], windows[picked[:, 1]], test_left, test_right)),
+              "prior": (FusionInputs(prior_left, prior_right), prior_in_one_key(backend, prior_left, prior_right))}
+    for name, (free, kept) in inputs.items():
         ours = fusion_curves(backend, models, scorer, kept, np.random.default_rng(1), similarities)
-        entry = {"ours": ours, "compare free key": fusion_curves(backend, models, scorer, FusionInputs(left, right),
-                                                                 np.random.default_rng(1), similarities)}
-        for label, (generator, similarities) in (compare or {}).items():
-            entry[f"compare {label}"] = fusion_curves(backend, generator, scorer, kept, np.random.default_rng(1),
-                                                      similarities)
+        entry = {"ours": ours,
+                 "compare free key": fusion_curves(backend, models, scorer, free, np.random.default_rng(1), similarities)}
+        for label, (other, strengths) in (compare or {}).items():
+            entry[f"compare {label}"] = fusion_curves(backend, other, scorer, kept, np.random.default_rng(1), strengths)
         if not quick:
             perturb = latent_perturb(backend, search_reality, scorer, kept, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb),
