@@ -8,6 +8,7 @@ import pytest
 from bridge.midi.clock import PPQN, ClockFollower, TempoEstimate
 from bridge.midi.control import ControlMap, scaled
 from bridge.midi.performer import CAPTURE_LEAD, Performer
+from bridge.midi.probe import with_dropped_ticks
 from bridge.midi.recorder import PhraseRecorder
 from bridge.midi.scheduler import NoteScheduler, TimedNote
 from bridge.session import Session
@@ -228,3 +229,19 @@ def test_meter_sets_the_bar_and_the_answer_length(engine):
     assert performer.readiness()["count"] == 1
     answer = [m for m in sent if m.type == "note_on"]
     assert answer and performer.scheduler.sounding == {}
+
+
+@pytest.mark.parametrize("dropped", [[0], [5], [3, 4], [2, 7], [9]])
+def test_probe_puts_back_clock_ticks_its_input_dropped(dropped):
+    interval = 0.01
+    jitter = [0.0, 0.0008, -0.0005, 0.0011, 0.0, -0.0009, 0.0004, 0.0, 0.001, -0.0003]
+    sent = [interval * (i + 1) + jitter[i] for i in range(10)]  # Start at 0, one tick before the first
+    heard = [t for i, t in enumerate(sent) if i not in dropped]
+    restored = with_dropped_ticks(heard, len(dropped), start=0.0, stop=sent[-1] + 0.0002)
+    assert len(restored) == len(sent)
+    assert max(abs(a - b) for a, b in zip(restored, sent)) < interval / 2
+
+
+def test_probe_without_stop_puts_dropped_ticks_between_the_ticks_heard():
+    heard = [0.01, 0.02, 0.04, 0.05]
+    assert with_dropped_ticks(heard, 1, start=0.0, stop=None) == pytest.approx([0.01, 0.02, 0.03, 0.04, 0.05])

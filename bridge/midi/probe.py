@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import rtmidi
 
 from bridge.midi.clock import PPQN
@@ -45,6 +46,7 @@ class Probe:
     def __init__(self, into: str = IN_NAME, back_from: str = OUT_NAME, client: str = "SegueProbe",
                  timeout: float = 10.0) -> None:
         self.received: list[Received] = []
+        self.sent_ticks = 0  # clock ticks sent since the last Start
         self._lock = threading.Lock()
         self._clock = 0.0
         self.out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name=client)
@@ -107,6 +109,7 @@ class Probe:
         interval = 60.0 / (bpm * PPQN)
         if start:
             self.send(START)
+            self.sent_ticks = 0
         due = time.perf_counter() + interval
         for tick in range(ticks):
             while (remaining := due - time.perf_counter()) > 0.002:
@@ -114,6 +117,7 @@ class Probe:
             while time.perf_counter() < due:
                 pass
             self.send(CLOCK)
+            self.sent_ticks += 1
             for message in events.get(tick, ()):
                 self.send(*message)
             due += interval
@@ -130,10 +134,17 @@ class Probe:
             return list(self.received)
 
     def tick_times(self) -> list[float]:
-        """Arrival time of each clock tick since the last Start."""
+        """Arrival time of each clock tick since the last Start. On a busy host JACK now and then
+        drops a tick on its way back to the probe (Segue still hears it), which would shift every
+        later tick's place in the song, so missing ticks are put back (:func:`with_dropped_ticks`)."""
         heard = self.messages()
         starts = [i for i, r in enumerate(heard) if r.data[0] == START]
-        return [r.time for r in heard[(starts[-1] if starts else 0):] if r.data[0] == CLOCK]
+        since = heard[(starts[-1] if starts else 0):]
+        times = [r.time for r in since if r.data[0] == CLOCK]
+        if not starts or not times or self.sent_ticks <= len(times):
+            return times
+        stops = [r.time for r in since if r.data[0] == STOP]
+        return with_dropped_ticks(times, self.sent_ticks - len(times), since[0].time, stops[0] if stops else None)
 
     def from_segue(self) -> list[Received]:
         """Channel messages Segue sent (the probe's own echo left out)."""
@@ -162,6 +173,24 @@ class Probe:
         for port in (self.out, self.inp):
             port.close_port()
             port.delete()
+
+
+def with_dropped_ticks(heard: list[float], missing: int, start: float, stop: float | None) -> list[float]:
+    """``heard`` tick times with ``missing`` more put back where the ticks are furthest apart.
+    Start comes one tick before the first tick and Stop right after the last one, so the gaps
+    are [Start, first], between ticks, and [last, Stop + one tick]; each missing tick goes to
+    the gap whose spacing would stay widest (k missing ticks split a gap into k + 1 steps)."""
+    step = float(np.median(np.diff(heard))) if len(heard) > 1 else 0.0
+    edges = [start, *heard] + ([stop + step] if stop is not None else [])
+    fill = [0] * (len(edges) - 1)
+    for _ in range(missing):
+        fill[max(range(len(fill)), key=lambda i: (edges[i + 1] - edges[i]) / (fill[i] + 1))] += 1
+    times: list[float] = []
+    for i, count in enumerate(fill):
+        times += [edges[i] + (edges[i + 1] - edges[i]) * k / (count + 1) for k in range(1, count + 1)]
+        if i < len(heard):
+            times.append(heard[i])
+    return times
 
 
 def note(pitch: int, velocity: int = 100, on: bool = True) -> tuple[int, int, int]:
