@@ -53,13 +53,10 @@ def live(bundle, *args):
 
 
 def answer_ticks(probe):
-    """The clock tick each of Segue's note-ons came on, and its offset from that tick (ms)."""
+    """The clock tick each of Segue's note-ons came on (how late it came is
+    benchmarks/midi_timing.py's business: a test asserts no timings)."""
     ticks = np.array(probe.tick_times())
-    found = []
-    for received in probe.note_ons():
-        index = int(np.searchsorted(ticks, received.time, side="right")) - 1
-        found.append((index, (received.time - ticks[index]) * 1000))
-    return found
+    return [int(np.searchsorted(ticks, received.time, side="right")) - 1 for received in probe.note_ons()]
 
 
 def assert_answers_ping(port):
@@ -83,8 +80,7 @@ def test_call_response_answers_in_the_next_bars_on_16th_ticks(jack, tiny_pair_bu
         probe.settle()
         answers = answer_ticks(probe)
         assert answers, server_log(process)
-        assert all(TICKS_PER_BAR <= tick < 2 * TICKS_PER_BAR and tick % 6 == 0 for tick, _ in answers), answers
-        assert all(0 <= offset < 5 for _, offset in answers), answers
+        assert all(TICKS_PER_BAR <= tick < 2 * TICKS_PER_BAR and tick % 6 == 0 for tick in answers), answers
         assert probe.hanging() == set()
         assert status(port)["readiness_ms"]["count"] == 1
 
@@ -104,7 +100,7 @@ def test_continuous_mode_keeps_answering_after_every_bar(jack, tiny_pair_bundle)
         melody = {tick + bar * TICKS_PER_BAR: messages for bar in range(3) for tick, messages in PHRASE.items()}
         probe.play(BPM, 4 * TICKS_PER_BAR, melody)
         probe.settle()
-        bars = {tick // TICKS_PER_BAR for tick, _ in answer_ticks(probe)}
+        bars = {tick // TICKS_PER_BAR for tick in answer_ticks(probe)}
         assert bars and min(bars) >= 1 and len(bars) >= 2, server_log(process)
         assert status(port)["readiness_ms"]["count"] >= 3
         assert probe.hanging() == set()
