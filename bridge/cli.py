@@ -177,7 +177,7 @@ def cmd_fuse(args: argparse.Namespace) -> int:
     left, right = read_clip(args.left, args.track), read_clip(args.right, args.track)
     fusion = _engine(args).fuse(left.clip, right.clip, style=args.style, iterations=args.iterations,
                                 similarity=args.similarity, keep_iterations=args.keep_iterations,
-                                keep_key=args.keep_key)
+                                keep_key=args.keep_key, candidates=args.candidates)
     clips = fusion.iterations or [fusion.clip]
     return _write(args, clips, [args.left, args.right], left.tempo, left.meter, fusion.warnings)
 
@@ -402,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     fusion_options(fuse, [0.5, 0.5])
     fuse.add_argument("--iterations", type=int, default=1, help="apply the fusion this many times")
     fuse.add_argument("--keep-iterations", action="store_true", help="write the phrase after every iteration")
+    fuse.add_argument("--candidates", type=int,
+                      help="styles to try per iteration, keeping the join the judge finds most real "
+                           "(default: the bundle's; 1 = the style given only)")
 
     follow = file_command("continue", "continue a MIDI file", cmd_continue, ("input",))
     follow.add_argument("--bars", type=int, default=4)

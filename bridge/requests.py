@@ -156,14 +156,14 @@ def _keep_key(payload: dict) -> bool:
 
 
 def op_fuse(engine: Engine, payload: dict) -> dict:
-    """``fuse {"left", "right", "style"?, "iterations"?, "similarity"?, "keep_iterations"?, "keep_key"?}``
-    -> ``{"clip", "left", "right", "iterations"?}``."""
+    """``fuse {"left", "right", "style"?, "iterations"?, "similarity"?, "keep_iterations"?, "keep_key"?,
+    "candidates"?}`` -> ``{"clip", "left", "right", "iterations"?}``."""
     style = _field(payload, "style", (list,), list(DEFAULT_STYLE), "a list [x, y] in 0..1")
     fusion = engine.fuse(parse_clip(_field(payload, "left", (dict,)), "left"),
                          parse_clip(_field(payload, "right", (dict,)), "right"), style=style,
                          iterations=_int(payload, "iterations", 1), similarity=_float(payload, "similarity", None),
                          keep_iterations=_field(payload, "keep_iterations", (bool,), False, "true or false"),
-                         keep_key=_keep_key(payload))
+                         keep_key=_keep_key(payload), candidates=_int(payload, "candidates", None))
     result = {"clip": fusion.clip.to_dict(), "left": fusion.left.to_dict(), "right": fusion.right.to_dict(),
               "warnings": fusion.warnings}
     if fusion.iterations:

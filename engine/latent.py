@@ -10,7 +10,7 @@ from .bundle import Bundle, BundleError
 from .codec import WINDOW_STEPS
 
 
-PAIR_ROLES = ("fusion", "continuation", "genre_fusion")
+PAIR_ROLES = ("fusion", "continuation", "genre_fusion", "judge")  # optional models
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -101,7 +101,8 @@ class LatentModel:
         return self._decoder.run(None, {"z": z})[0]
 
     def has(self, role: str) -> bool:
-        """Whether the bundle ships the model with this role (``fusion``, ``continuation``, ``genre_fusion``)."""
+        """Whether the bundle ships the model with this role (``fusion``, ``continuation``, ``genre_fusion``,
+        ``judge``)."""
         return role in self._sessions
 
     def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
@@ -134,6 +135,11 @@ class LatentModel:
     def fused_genres(self, noise: np.ndarray) -> np.ndarray:
         """FusionGAN's fused-domain latents G_F(noise) for noise (B, noise_size)."""
         return self._sessions["genre_fusion"].run(None, {"noise": np.asarray(noise, dtype=np.float32)})[0]
+
+    def judge(self, phrases: np.ndarray) -> np.ndarray:
+        """The judge's logits (B,) that each 8-bar token phrase (B, 128) is two consecutive
+        windows of one tune."""
+        return self._sessions["judge"].run(None, {"phrases": np.asarray(phrases, dtype=np.int64)})[0]
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Greedy token windows for latents (temperature lives in latent space, in engine.ops)."""

@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import codec, grid, latent_tools, phrases
+from . import codec, grid, latent_tools, phrases, picking
 from .bundle import Bundle, load_bundle
 from .clip import Clip, ClipError, LimitError
 from .latent import LatentModel
@@ -70,7 +70,8 @@ class Engine:
             "genres": [g.name for g in self.bundle.genres],
             "decoder": "int8" if self.model.decoder_role == "decoder_int8" else "float",
             "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
-            **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"]}}
+            **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"],
+                           "candidates": picking.candidate_count(self, None)}}
                if self.model.has("fusion") else {}),
             **({"genre_fusion": manifest["genre_fusion"]["genres"]} if self.model.has("genre_fusion") else {}),
         }
@@ -173,9 +174,10 @@ class Engine:
         return latent_tools.optimize(self, objective, target, budget, seed, genre, velocity)
 
     def fuse(self, left: Clip, right: Clip, style: Sequence[float] = phrases.DEFAULT_STYLE, iterations: int = 1,
-             similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True) -> phrases.Fusion:
+             similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True,
+             candidates: int | None = None) -> phrases.Fusion:
         """Connective Fusion of two clips (see :func:`engine.phrases.fuse`)."""
-        return phrases.fuse(self, left, right, style, iterations, similarity, keep_iterations, keep_key)
+        return phrases.fuse(self, left, right, style, iterations, similarity, keep_iterations, keep_key, candidates)
 
     def continuation(self, clip: Clip, **options) -> Result:
         """Clips that follow ``clip`` (see :func:`engine.phrases.continuation` for the options)."""

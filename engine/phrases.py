@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
-from . import codec, grid, tonality
+from . import codec, grid, picking, tonality
 from .clip import Clip, ClipError, LimitError
 from .latent import sample_continuation
 
@@ -72,14 +72,19 @@ def into_key(tokens: np.ndarray, reference: np.ndarray, reference_profile: np.nd
 
 
 def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEFAULT_STYLE, iterations: int = 1,
-         similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True) -> Fusion:
+         similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True,
+         candidates: int | None = None) -> Fusion:
     """Connective Fusion: transform both clips so that left then right is one coherent phrase.
     With ``keep_key`` the right clip is first moved into the left clip's key and register, and
-    the fused join is held in its key (fusion moves latents, and a latent move may change key)."""
+    the fused join is held in its key (fusion moves latents, and a latent move may change key).
+    With ``candidates`` K > 1 (default: the bundle's, when it has a judge), each iteration
+    tries the style and K - 1 others and keeps the join the judge finds most real
+    (:mod:`engine.picking`)."""
     _require_model(engine, "fusion")
     if not 1 <= iterations <= MAX_FUSION_ITERATIONS:
         raise LimitError(f"iterations must be 1..{MAX_FUSION_ITERATIONS}, got {iterations}")
     style_row, strength = _style(style), _similarity(engine, similarity)
+    styles = picking.candidate_styles(style_row, picking.candidate_count(engine, candidates))
     warnings: list[str] = []
     prepared_l, prepared_r = grid.prepare(left, warnings), grid.prepare(right, warnings)
     left_profile = clip_profile(prepared_l.tokens) if keep_key else None
@@ -87,9 +92,14 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
     z = engine.model.encode(np.concatenate([prepared_l.tokens, right_tokens]))[0]
     z_left, z_right = z[: len(prepared_l.tokens)], z[len(prepared_l.tokens):]
     joint_l, joint_r = z_left[-1:], z_right[:1]
+    profiles = (left_profile, clip_profile(right_tokens)) if keep_key else None
     steps = []
     for _ in range(iterations):
-        joint_l, joint_r = engine.model.fuse(joint_l, joint_r, style_row, strength)
+        count = len(styles)
+        tried_l, tried_r = engine.model.fuse(np.repeat(joint_l, count, axis=0), np.repeat(joint_r, count, axis=0),
+                                             styles, np.repeat(strength, count, axis=0))
+        best = picking.most_real(engine, tried_l, tried_r, profiles) if count > 1 else 0
+        joint_l, joint_r = tried_l[best : best + 1], tried_r[best : best + 1]
         steps.append((joint_l, joint_r))
     kept = steps if keep_iterations else steps[-1:]
     latents = np.concatenate([np.concatenate([z_left[:-1], a, b, z_right[1:]]) for a, b in kept])
@@ -97,7 +107,7 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
     split = len(z_left)
     if keep_key:
         joins = tokens[:, split - 1 : split + 1].reshape(-1, codec.WINDOW_STEPS)
-        references = np.tile(np.concatenate([left_profile, clip_profile(right_tokens)]), (len(kept), 1))
+        references = np.tile(np.concatenate(profiles), (len(kept), 1))
         tokens[:, split - 1 : split + 1] = tonality.in_key_of(joins, references).reshape(len(kept), 2, -1)
     joined = []
     for row in tokens:

@@ -67,3 +67,20 @@ def tiny_pair_bundle(tmp_path_factory, tiny_bundle, tiny_corpus) -> Path:
                        runs / "continuation")
     export_pairs(bundle, runs / "fusion" / "last.pt", runs / "continuation" / "best.pt")
     return bundle
+
+
+@pytest.fixture(scope="session")
+def tiny_judge_bundle(tmp_path_factory, tiny_pair_bundle, tiny_corpus) -> Path:
+    """The tiny pair bundle with a tiny judge (training-split reality classifier), 4 candidates by default."""
+    import shutil
+
+    from training.config import RealityConfig
+    from training.export_judge import export_judge
+    from training.pair_runs import train_reality
+
+    bundle = tmp_path_factory.mktemp("judge-bundles") / "tiny-judge"
+    shutil.copytree(tiny_pair_bundle, bundle)
+    run = bundle.parent / "reality-train"
+    train_reality(RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1), tiny_corpus, "train", run)
+    export_judge(bundle, run / "best.pt", 4)
+    return bundle

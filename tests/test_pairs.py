@@ -395,14 +395,14 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     shipped_twin = {"same-density": TorchPairModels(None, torch_pair_models_from_bundle(tiny_pair_bundle)["continuation"])}
     results = fusion_eval.evaluate_pairs(backend, backend.model, reality, reality, tiny_corpus, prior_of(tiny_pair_bundle),
                                          backend.model.bundle.latent_std, tmp_path, compare=compare,
-                                         compare_continuation=shipped_twin)
-    assert set(results["fusion_test"]) == {"ours", "compare free key", "compare one-strength", "latent_perturb",
-                                           "versus", "versus one-strength"}
+                                         compare_continuation=shipped_twin, iterations=2, pick_of=(3,))
+    assert set(results["fusion_test"]) == {"ours", "compare free key", "compare one-strength", "compare picked of 3",
+                                           "latent_perturb", "versus", "versus one-strength", "versus picked of 3"}
     assert {c["model"] for c in results["fusion_test"]["versus one-strength"]["comparisons"]} <= {"lambda=2"}
     assert list(results["fusion_test"]["compare one-strength"]) == ["before", "lambda=2"]
     for name in ("fusion_test", "fusion_prior"):  # a compared generator's strengths leave ours alone
         assert list(results[name]["ours"]) == ["before", *(f"lambda={s:g}" for s in fusion_eval.SIMILARITIES)]
-    assert len(results["fusion_test"]["ours"]["lambda=1"]) == fusion_eval.ITERATIONS
+    assert len(results["fusion_test"]["ours"]["lambda=1"]) == len(results["fusion_test"]["compare picked of 3"]["lambda=1"]) == 2
     assert set(results["continuation"]) == {"temperature=0", "temperature=0.5", "temperature=1"}
     assert set(results["continuation free key"]) == set(results["continuation"])
     for temperature, scores in results["continuation"].items():  # same inputs and noise: the same model scores alike
@@ -495,6 +495,18 @@ def test_latent_perturb_searches_and_scores_phrases_held_in_their_inputs_keys(mo
                                inputs, np.random.default_rng(0))
     assert len(held) == len(fusion_eval.LP_SIGMAS) * (1 + fusion_eval.LP_STEPS + len(fusion_eval.LP_RECORD))
     assert all(k is keys for k in held)
+
+
+def test_picking_keeps_each_pairs_candidate_the_search_finds_most_real(monkeypatch):
+    from training import fusion_eval
+
+    # A phrase's first token is its left latent's first value; the search likes it high on even
+    # pairs and low on odd ones, so no candidate wins every row.
+    monkeypatch.setattr(fusion_eval, "phrases", lambda backend, left, right, keys=None: left[:, :1].astype(np.int64))
+    search = lambda decoded: decoded[:, 0] * np.array([1, -1, 1, -1])  # noqa: E731
+    candidates = [(np.full((4, 2), value, np.float32), np.full((4, 2), -value, np.float32)) for value in (1, 5, 3)]
+    left, right = fusion_eval.most_real(None, search, candidates, None)
+    assert left[:, 0].tolist() == [5, 1, 5, 1] and right[:, 1].tolist() == [-5, -1, -5, -1]
 
 
 def test_copied_fraction_counts_training_windows_played_back(tiny_corpus):
@@ -590,12 +602,15 @@ def test_condition_dropout_outside_zero_to_one_is_refused_with_one_message(value
     assert f"must be at least 0 and below 1, got {value}" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("value, message", [("-1", "must be 0 or more, got -1"), ("many", "invalid count value")])
-def test_a_pool_size_that_is_not_a_count_is_refused_with_one_message(value, message, capsys):
+@pytest.mark.parametrize("arguments, message", [
+    (["fusion", "--in-one-key", "-1"], "must be 0 or more, got -1"),
+    (["fusion", "--in-one-key", "many"], "invalid whole number value"),
+    (["evaluate", "--iterations", "0"], "must be 1 or more, got 0")])
+def test_a_count_out_of_range_is_refused_with_one_message(arguments, message, capsys):
     from training.cli import main
 
     with pytest.raises(SystemExit) as exited:
-        main(["fusion", "--in-one-key", value])
+        main(arguments)
     assert exited.value.code == 2
     assert message in capsys.readouterr().err
 

@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 from engine.bundle import DEFAULT_BUNDLE, BundleError
 from training.config import TrainConfig
@@ -18,12 +19,16 @@ def share(text: str) -> float:
     return value
 
 
-def count(text: str) -> int:
-    """An argparse type: a whole number, 0 or more."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number, ``minimum`` or more."""
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {text}")
+        return value
+    parse.__name__ = "whole number"  # argparse names the type in its message for text that is not a number
+    return parse
+
 
 
 def _corpus(args: argparse.Namespace) -> int:
@@ -101,7 +106,7 @@ def _genre_headline(results: dict) -> dict:
 
 def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dict:
     from engine.bundle import load_bundle
-    from training.fusion_eval import SIMILARITIES, evaluate_pairs
+    from training.fusion_eval import ITERATIONS, SIMILARITIES, evaluate_pairs
     from training.pair_runs import (TorchPairModels, continuation_from_run, guided_twins, load_run, prior_of,
                                     reality_model)
 
@@ -117,7 +122,7 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
     compare_continuation |= guided_twins(args.bundle, args.compare_guidance)
     return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),
                           bundle.latent_std, out, quick=args.quick, compare=compare,
-                          similarities=tuple(args.similarities or SIMILARITIES),
+                          similarities=tuple(args.similarities or SIMILARITIES), iterations=args.iterations or ITERATIONS, pick_of=tuple(args.pick_of),
                           compare_continuation=compare_continuation)
 
 
@@ -191,6 +196,15 @@ def _export_pairs(args: argparse.Namespace) -> int:
     manifest = export_pairs(args.bundle, None if args.keep_fusion else args.fusion,
                             None if args.keep_continuation else args.continuation, args.flow_steps, args.guidance)
     print(f"added fusion and continuation to {args.bundle}: parity {manifest['parity']}")
+    return 0
+
+
+def _export_judge(args: argparse.Namespace) -> int:
+    from training.export_judge import export_judge
+
+    manifest = export_judge(args.bundle, args.reality, args.candidates)
+    print(f"added the judge to {args.bundle} ({args.candidates} candidates by default): "
+          f"parity {manifest['parity']['judge_max_abs_error']:.2e}")
     return 0
 
 
@@ -270,6 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="score the shipped continuation flow at other classifier-free guidance scales")
     evaluate.add_argument("--similarities", type=float, nargs="+", metavar="LAMBDA",
                           help="fusion strengths to score (default 0.3 1 3)")
+    evaluate.add_argument("--iterations", type=whole_number(1),
+                          help="fusion iterations to score at each strength (default: the protocol's 5)")
+    evaluate.add_argument("--pick-of", type=whole_number(1), nargs="*", default=[], metavar="K",
+                          help="also score the shipped generator keeping, at each iteration, the likeliest-real "
+                               "of K styles, as the engine's judge picks (by the training-split reality classifier)")
     evaluate.add_argument("--runs", type=Path, default=Path("runs"),
                           help="where the reality classifiers are (trained there first if missing)")
     evaluate.add_argument("--log", type=Path, help="training log.jsonl to plot loss curves from")
@@ -310,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     fusion.add_argument("--discriminator-steps", type=int, default=FusionConfig().discriminator_steps)
     fusion.add_argument("--reality-weight", type=float, default=FusionConfig().reality_weight,
                         help="weight of the training-split reality classifier in G's loss (trains it first if needed)")
-    fusion.add_argument("--in-one-key", type=count, default=FusionConfig().in_one_key, metavar="PAIRS",
+    fusion.add_argument("--in-one-key", type=whole_number(0), default=FusionConfig().in_one_key, metavar="PAIRS",
                         help="fuse pools of this many shuffled and prior pairs put into one key first, as the "
                              "engine does, with the guide hearing each side held in its key (0: keys as they come)")
     continuation = pair_command("continuation", "train the continuation density in a bundle's latent space",
@@ -340,6 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
     export_pairs.add_argument("--guidance", type=float,
                               help="classifier-free guidance scale of a continuation flow (default: as shipped, else 1)")
     export_pairs.set_defaults(func=_export_pairs)
+    judge = commands.add_parser("export-judge", help="add the training-split reality classifier to a bundle, so "
+                                                     "fusion keeps the likeliest-real of several styles")
+    judge.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    judge.add_argument("--reality", type=Path, default=Path("runs/reality-train/best.pt"))
+    judge.add_argument("--candidates", type=whole_number(1), default=8,
+                       help="styles fusion tries per iteration by default (default 8)")
+    judge.set_defaults(func=_export_judge)
     quantize = commands.add_parser("quantize", help="add an int8 twin of the decoder to a bundle (the engine plays it)")
     quantize.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     quantize.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")

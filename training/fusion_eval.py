@@ -7,7 +7,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from engine import tonality
+from engine import picking, tonality
 from engine.latent import sample_continuation
 from training import phrase_stats
 from training.corpus import Corpus
@@ -69,22 +69,40 @@ class Scorer:
 
 
 def fusion_curves(backend: Backend, models: PairModels, scorer: Scorer, inputs: FusionInputs,
-                  rng: np.random.Generator, similarities: tuple[float, ...] = SIMILARITIES) -> dict:
-    """Ours: each similarity strength, iterated 1..ITERATIONS times with a fixed random style.
+                  rng: np.random.Generator, similarities: tuple[float, ...] = SIMILARITIES,
+                  iterations: int = ITERATIONS, pick: tuple[Reality, int] | None = None) -> dict:
+    """Ours: each similarity strength, iterated 1..``iterations`` times with a fixed random style.
+    With ``pick`` (a search classifier and a count K), each iteration also fuses with the
+    engine's K - 1 other styles and keeps, per pair, the one the search classifier finds most
+    real (trained on the training split, not the one that scores; the engine ships it as its
+    judge).
     z-distances are from the pairs fused (after the key move, when there is one)."""
     left, right = inputs.left, inputs.right
+    search, candidates = pick or (None, 1)
     style = rng.random((len(left), 2)).astype(np.float32)
+    # As the engine picks: each pair's own style, then the same fixed others for every pair.
+    styles = [style, *(np.tile(other, (len(left), 1)) for other in picking.candidate_styles(style[:1], candidates)[1:])]
     out = {"before": scorer.score(phrases(backend, left, right))}
     for similarity in similarities:
         strength = np.full((len(left), 1), similarity, dtype=np.float32)
         new_left, new_right = left, right
         rows = []
-        for _ in range(ITERATIONS):
-            new_left, new_right = models.fuse(new_left, new_right, style, strength)
+        for _ in range(iterations):
+            fused = [models.fuse(new_left, new_right, style, strength) for style in styles]
+            new_left, new_right = fused[0] if search is None else most_real(backend, search, fused, inputs.keys)
             rows.append(scorer.score(phrases(backend, new_left, new_right, inputs.keys), (new_left, new_right),
                                      (left, right)))
         out[f"lambda={similarity:g}"] = rows
     return out
+
+
+def most_real(backend: Backend, search: Reality, fused: list[tuple[np.ndarray, np.ndarray]],
+              keys: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, the candidate (z_L', z_R') whose decoded phrase ``search`` finds most real."""
+    scores = np.stack([search(phrases(backend, left, right, keys)) for left, right in fused])
+    best = scores.argmax(axis=0)
+    rows = np.arange(len(best))
+    return tuple(np.stack(side)[best, rows] for side in zip(*fused))
 
 
 def latent_perturb(backend: Backend, search_reality: Reality, scorer: Scorer, inputs: FusionInputs,
@@ -164,12 +182,14 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
                    prior: PriorSampler, latent_std: np.ndarray, out_dir: Path, quick: bool = False,
                    compare: dict[str, tuple[PairModels, tuple[float, ...]]] | None = None,
                    compare_continuation: dict[str, PairModels] | None = None,
-                   similarities: tuple[float, ...] = SIMILARITIES) -> dict:
-    """The whole protocol at the given similarity strengths; writes ``pairs.json`` and the plots
+                   similarities: tuple[float, ...] = SIMILARITIES, iterations: int = ITERATIONS,
+                   pick_of: tuple[int, ...] = ()) -> dict:
+    """The whole protocol at the given similarity strengths and iteration counts; writes ``pairs.json`` and the plots
     into ``out_dir``. ``compare``
     names other generators (a fixed-strength one, or one trained differently), each scored
     at its strengths beside the shipped one, on the same inputs and styles;
-    ``compare_continuation`` names other continuation models, scored on the same inputs and noise."""
+    ``compare_continuation`` names other continuation models, scored on the same inputs and noise;
+    each K > 1 in ``pick_of`` also scores ours picking the likeliest-real of K styles at each iteration."""
     import json
 
     import torch
@@ -199,16 +219,22 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
                        in_one_key(backend, windows[picked[:, 0]], windows[picked[:, 1]], test_left, test_right)),
               "prior": (FusionInputs(prior_left, prior_right), prior_in_one_key(backend, prior_left, prior_right))}
     for name, (free, kept) in inputs.items():
-        ours = fusion_curves(backend, models, scorer, kept, np.random.default_rng(1), similarities)
-        entry = {"ours": ours,
-                 "compare free key": fusion_curves(backend, models, scorer, free, np.random.default_rng(1), similarities)}
+        def curves(generator: PairModels, fused: FusionInputs, strengths: tuple[float, ...],
+                   pick: tuple[Reality, int] | None = None) -> dict:
+            return fusion_curves(backend, generator, scorer, fused, np.random.default_rng(1), strengths, iterations,
+                                 pick)
+
+        ours = curves(models, kept, similarities)
+        entry = {"ours": ours, "compare free key": curves(models, free, similarities)}
         for label, (other, strengths) in (compare or {}).items():
-            entry[f"compare {label}"] = fusion_curves(backend, other, scorer, kept, np.random.default_rng(1), strengths)
+            entry[f"compare {label}"] = curves(other, kept, strengths)
+        for count in (k for k in pick_of if k > 1):
+            entry[f"compare picked of {count}"] = curves(models, kept, similarities, (search_reality, count))
         if not quick:
             perturb = latent_perturb(backend, search_reality, scorer, kept, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb),
-                      **{f"versus {label}": beats_latent_perturb(entry[f"compare {label}"], perturb)
-                         for label in compare or {}}}
+                      **{key.replace("compare", "versus", 1): beats_latent_perturb(points, perturb)
+                         for key, points in entry.items() if key.startswith("compare ") and key != "compare free key"}}
         results[f"fusion_{name}"] = entry
     results["continuation free key"] = continuation_scores(backend, models, scorer, real_left[shown], training,
                                                            np.random.default_rng(2), keep_key=False)
@@ -248,7 +274,8 @@ def plot_against_distance(results: dict, path: Path) -> None:
                                 label=label if kind == "ours" else f"{kind.split()[0]} {label}")
             ax.set_xscale("log")
             ax.set(title=f"{name.split('_')[1]}: {metric}", xlabel="z-distance")
-    axes[0, 0].legend(fontsize=7, title="iterations 1..5; grey: LP; dashed: before", title_fontsize=6)
+    iterations = max(len(points) for key, points in results[rows[0]]["ours"].items() if key != "before")
+    axes[0, 0].legend(fontsize=7, title=f"iterations 1..{iterations}; grey: LP; dashed: before", title_fontsize=6)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -131,7 +131,12 @@ def reality_classifier(corpus: Corpus, split: str, runs: Path, config: RealityCo
     run_dir = runs / REALITY_SPLITS[split]
     # returns at once when already done
     train_reality(config or saved_reality_config(run_dir) or RealityConfig(), corpus, split, run_dir)
-    state, settings = load_run(run_dir / "best.pt")
+    return classifier_from_run(run_dir / "best.pt")
+
+
+def classifier_from_run(checkpoint: Path) -> Classifier:
+    """A reality classifier from its training checkpoint, in eval mode."""
+    state, settings = load_run(checkpoint)
     model = build_classifier(settings.get("architecture", "conv"), settings["channels"], settings["dropout"])
     model.load_state_dict(state["model"])
     return model.eval()

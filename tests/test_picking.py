@@ -1,0 +1,91 @@
+"""Fusion that tries several styles and keeps the join the bundle's judge finds most real."""
+import json
+
+import numpy as np
+import pytest
+
+from bridge.requests import op_fuse
+from engine import ClipError, Engine, LimitError, picking
+from engine.clip import Clip, Note
+
+
+def clip(pitches, length=16.0):
+    return Clip(length, tuple(Note(p, float(i), 1.0, 80) for i, p in enumerate(pitches)))
+
+
+LEFT = clip([60, 62, 64, 65, 67, 65, 64, 62] * 2)
+RIGHT = clip([72, 71, 69, 67, 69, 71, 72, 74] * 2)
+
+
+def test_one_candidate_is_connective_fusion_alone(tiny_pair_bundle, tiny_judge_bundle):
+    plain = Engine(tiny_pair_bundle).fuse(LEFT, RIGHT, style=[0.2, 0.9], iterations=2)
+    single = Engine(tiny_judge_bundle).fuse(LEFT, RIGHT, style=[0.2, 0.9], iterations=2, candidates=1)
+    assert single.clip == plain.clip
+
+
+@pytest.mark.parametrize("keep_key", [True, False])
+def test_the_judges_favourite_style_is_the_one_played(tiny_judge_bundle, monkeypatch, keep_key):
+    engine = Engine(tiny_judge_bundle)
+    styles = picking.candidate_styles(np.array([[0.2, 0.9]], np.float32), 4)
+    judged = []
+
+    def judge(phrases):
+        judged.append(phrases.shape)
+        return np.array([0.0, -1.0, 3.0, 1.0])  # the third style wins
+
+    monkeypatch.setattr(engine.model, "judge", judge)
+    # The tiny generator barely hears its style; this one moves the pair far by it.
+    monkeypatch.setattr(engine.model, "fuse", lambda left, right, style, strength: (left + 4 * style[:, :1],
+                                                                                     right - 4 * style[:, 1:]))
+    picked = engine.fuse(LEFT, RIGHT, style=[0.2, 0.9], candidates=4, keep_key=keep_key)
+    chosen = engine.fuse(LEFT, RIGHT, style=styles[2].tolist(), candidates=1, keep_key=keep_key)
+    first = engine.fuse(LEFT, RIGHT, style=styles[0].tolist(), candidates=1, keep_key=keep_key)
+    assert judged == [(4, 128)]
+    assert picked.clip == chosen.clip != first.clip
+
+
+def test_the_bundles_default_count_is_tried_each_iteration(tiny_judge_bundle, monkeypatch):
+    engine = Engine(tiny_judge_bundle)
+    judged = []
+    monkeypatch.setattr(engine.model, "judge", lambda phrases: judged.append(len(phrases)) or np.zeros(len(phrases)))
+    engine.fuse(LEFT, RIGHT, iterations=3)
+    assert judged == [4] * 3 and engine.info()["fusion"]["candidates"] == 4
+
+
+def test_the_musicians_style_comes_first_and_the_others_are_fixed():
+    style = np.array([[0.25, 0.75]], np.float32)
+    styles = picking.candidate_styles(style, 5)
+    assert styles.shape == (5, 2) and styles[0].tolist() == [0.25, 0.75]
+    assert np.array_equal(styles, picking.candidate_styles(style, 5))
+    assert ((styles >= 0) & (styles <= 1)).all()
+
+
+@pytest.mark.parametrize("candidates", [0, 33, 2.5, True])
+def test_a_candidate_count_out_of_range_is_refused(tiny_judge_bundle, candidates):
+    with pytest.raises(LimitError, match="candidates must be a whole number in 1..32"):
+        Engine(tiny_judge_bundle).fuse(LEFT, RIGHT, candidates=candidates)
+
+
+def test_a_bundle_without_a_judge_fuses_one_style_and_says_why_it_cannot_pick(tiny_pair_bundle):
+    engine = Engine(tiny_pair_bundle)
+    assert engine.info()["fusion"]["candidates"] == 1
+    assert engine.fuse(LEFT, RIGHT).clip == engine.fuse(LEFT, RIGHT, candidates=1).clip
+    with pytest.raises(ClipError, match="has no judge model"):
+        engine.fuse(LEFT, RIGHT, candidates=4)
+
+
+def test_the_fuse_op_takes_candidates_and_refuses_a_wrong_type(tiny_judge_bundle):
+    engine = Engine(tiny_judge_bundle)
+    request = {"left": LEFT.to_dict(), "right": RIGHT.to_dict(), "candidates": 2}
+    assert op_fuse(engine, request)["clip"]["notes"]
+    with pytest.raises(ClipError, match="candidates"):
+        op_fuse(engine, request | {"candidates": "many"})
+
+
+def test_the_exported_judge_records_its_parity_and_scores_real_phrases(tiny_judge_bundle, tiny_corpus):
+    manifest = json.loads((tiny_judge_bundle / "manifest.json").read_text())
+    assert manifest["parity"]["judge_max_abs_error"] < 1e-4
+    assert manifest["judge"]["training"]["split"] == "train"
+    windows = tiny_corpus.windows[:4].astype(np.int64)
+    logits = Engine(tiny_judge_bundle).model.judge(np.concatenate([windows, windows], axis=1))
+    assert logits.shape == (4,) and np.isfinite(logits).all()
