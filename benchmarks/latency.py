@@ -34,6 +34,7 @@ START, END = "<!-- latency:start -->", "<!-- latency:end -->"
 
 
 OPTIMIZE_BUDGETS = (16, 64, 256)
+FUSE_CANDIDATES = (1, 2, 4, 8, 16, 32)
 OPTIMIZE_REQUESTS = 50
 BATCHES = (1, 2, 4, 5, 8)
 
@@ -132,6 +133,7 @@ class EagerLatent:
         self.torch, self.model, self.latent_size = torch, model, latent_size
         self.roles = set(pairs)
         self.pairs = TorchPairModels(pairs.get("fusion"), pairs.get("continuation"))
+        self.judge_model = pairs.get("judge")
         self.continuation_kind = self.pairs.continuation_kind
 
     def encode(self, tokens):
@@ -154,6 +156,10 @@ class EagerLatent:
 
     def continuation(self, left):
         return self.pairs.continuation(left)
+
+    def judge(self, phrases):
+        with self.torch.no_grad():
+            return self.judge_model(self.torch.from_numpy(np.asarray(phrases, dtype=np.int64))).numpy()
 
     def continuation_flow(self, left, noise):
         return self.pairs.continuation_flow(left, noise)
@@ -272,7 +278,7 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     try:
         for op, payload in requests(bundle_ops(bundle)).items():
             times = round_trips(port, op, payload, count, warmup)
-            lines.append(f"| {op} | {np.percentile(times, 50):.2f} | {np.percentile(times, 99):.2f} | {times.max():.2f} |")
+            lines.append(timing_row(op, times))
         lines += ["", "### `optimize` round trip by budget (first_pitch objective)", "",
                   f"{OPTIMIZE_REQUESTS} requests per budget after 3 warm-up requests; its latency grows with the "
                   "budget (decoded candidates), so it has no fixed target.", "",
@@ -280,7 +286,8 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         for budget in OPTIMIZE_BUDGETS:
             payload = {"objective": "first_pitch", "target": 67, "budget": budget, "seed": 1}
             times = round_trips(port, "optimize", payload, OPTIMIZE_REQUESTS, 3)
-            lines.append(f"| {budget} | {np.percentile(times, 50):.2f} | {np.percentile(times, 99):.2f} | {times.max():.2f} |")
+            lines.append(timing_row(budget, times))
+        lines += fuse_by_candidates(bundle, port, count, warmup)
     finally:
         process.terminate()
         process.wait()
@@ -309,6 +316,26 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
               "| threads | op | p50 ms | p99 ms |", "|---|---|---|---|"]
     lines += [f"| {t} | {op} | {p50:.2f} | {p99:.2f} |" for t, op, p50, p99 in thread_counts(bundle, count)]
     return "\n".join(lines) + "\n"
+
+
+def timing_row(label: object, times: np.ndarray) -> str:
+    """A markdown row: label, p50, p99 and max milliseconds."""
+    return f"| {label} | {np.percentile(times, 50):.2f} | {np.percentile(times, 99):.2f} | {times.max():.2f} |"
+
+
+def fuse_by_candidates(bundle: Path, port: int, count: int, warmup: int) -> list[str]:
+    """Report lines: the fuse round trip for each number of styles the judge picks among."""
+    engine = Engine(bundle)
+    if not engine.model.has("judge"):
+        return []
+    lines = ["", "### `fuse` round trip by candidates (styles the judge picks among per iteration)", "",
+             f"The bundle's default is {engine.info()['fusion']['candidates']}; 1 is the generator alone.", "",
+             "| candidates | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
+    for candidates in FUSE_CANDIDATES:
+        payload = requests(["fuse"])["fuse"] | {"candidates": candidates}
+        times = round_trips(port, "fuse", payload, count, warmup)
+        lines.append(timing_row(candidates, times))
+    return lines
 
 
 def main() -> int:

@@ -192,7 +192,7 @@ def cmd_continue(args: argparse.Namespace) -> int:
     result = _engine(args).continuation(
         source.clip, bars=args.bars, variations=args.n, temperature=args.temperature, seed=args.seed,
         alpha=args.alpha, faders=_fader_values(args), style=args.style, similarity=args.similarity,
-        keep_key=args.keep_key, **others)
+        keep_key=args.keep_key, candidates=args.candidates, **others)
     clips = result.clips if args.alone else [source.clip.then(clip) for clip in result.clips]
     inputs = [args.input] + [path for path in (args.fuse_with, args.interpolate_to) if path]
     return _write(args, clips, inputs, source.tempo, source.meter, result.warnings)
@@ -395,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--similarity", type=float, help="how close to stay to the input (see segue info)")
         sub.add_argument("--keep-key", action=argparse.BooleanOptionalAction, default=True,
                          help="keep the result in the (first) input's key (default: on)")
+        sub.add_argument("--candidates", type=int,
+                         help="styles to try per fusion step, keeping the join the judge finds most real "
+                              "(default: the bundle's; 1 = the style given only)")
 
     fader_options(file_command("faders", "move faders on a MIDI file", cmd_faders, ("input",)))
 
@@ -402,9 +405,6 @@ def build_parser() -> argparse.ArgumentParser:
     fusion_options(fuse, [0.5, 0.5])
     fuse.add_argument("--iterations", type=int, default=1, help="apply the fusion this many times")
     fuse.add_argument("--keep-iterations", action="store_true", help="write the phrase after every iteration")
-    fuse.add_argument("--candidates", type=int,
-                      help="styles to try per iteration, keeping the join the judge finds most real "
-                           "(default: the bundle's; 1 = the style given only)")
 
     follow = file_command("continue", "continue a MIDI file", cmd_continue, ("input",))
     follow.add_argument("--bars", type=int, default=4)

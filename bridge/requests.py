@@ -173,7 +173,7 @@ def op_fuse(engine: Engine, payload: dict) -> dict:
 
 def op_continue(engine: Engine, payload: dict) -> dict:
     """``continue {"clip", "bars"?, "variations"?, "temperature"?, "seed"?, "fuse_with"?,
-    "interpolate_to"?, "alpha"?, "faders"?, "style"?, "similarity"?, "keep_key"?}`` -> ``{"clips"}``."""
+    "interpolate_to"?, "alpha"?, "faders"?, "style"?, "similarity"?, "keep_key"?, "candidates"?}`` -> ``{"clips"}``."""
     style = _field(payload, "style", (list,), None, "a list [x, y] in 0..1")
     return _clips(engine.continuation(
         parse_clip(_field(payload, "clip", (dict,))), bars=_int(payload, "bars", 4),
@@ -181,7 +181,8 @@ def op_continue(engine: Engine, payload: dict) -> dict:
         seed=_seed(payload), fuse_with=_optional_clip(payload, "fuse_with"),
         interpolate_to=_optional_clip(payload, "interpolate_to"), alpha=_float(payload, "alpha", 0.5, 0.0, 1.0),
         faders=_field(payload, "faders", (dict,), {}, "an object of fader names to 0..1"), style=style,
-        similarity=_float(payload, "similarity", None), keep_key=_keep_key(payload)))
+        similarity=_float(payload, "similarity", None), keep_key=_keep_key(payload),
+        candidates=_int(payload, "candidates", None)))
 
 
 def op_live(engine: Engine, payload: dict) -> dict:

@@ -95,11 +95,7 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
     profiles = (left_profile, clip_profile(right_tokens)) if keep_key else None
     steps = []
     for _ in range(iterations):
-        count = len(styles)
-        tried_l, tried_r = engine.model.fuse(np.repeat(joint_l, count, axis=0), np.repeat(joint_r, count, axis=0),
-                                             styles, np.repeat(strength, count, axis=0))
-        best = picking.most_real(engine, tried_l, tried_r, profiles) if count > 1 else 0
-        joint_l, joint_r = tried_l[best : best + 1], tried_r[best : best + 1]
+        joint_l, joint_r = picking.fuse_and_pick(engine, joint_l, joint_r, styles, strength, profiles)
         steps.append((joint_l, joint_r))
     kept = steps if keep_iterations else steps[-1:]
     latents = np.concatenate([np.concatenate([z_left[:-1], a, b, z_right[1:]]) for a, b in kept])
@@ -122,13 +118,14 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
                  seed: int | None = None, fuse_with: Clip | None = None, interpolate_to: Clip | None = None,
                  alpha: float = 0.5, faders: Mapping[str, float] | None = None,
                  style: Sequence[float] | None = None, similarity: float | None = None,
-                 keep_key: bool = True) -> tuple[list[Clip], list[str]]:
+                 keep_key: bool = True, candidates: int | None = None) -> tuple[list[Clip], list[str]]:
     """Clips of ``bars`` bars (4/4) that follow ``clip``, 4 bars at a time, each step from
     the one before:
 
     - plain: sampled from p(z_R | z_L) at ``temperature`` (see :func:`engine.latent.sample_continuation`);
     - ``fuse_with``: that clip's segments, transformed by Connective Fusion to connect
-      (a random style per variation unless ``style`` is given);
+      (a random style per variation unless ``style`` is given; with ``candidates``, as in
+      :func:`fuse`, the judge picks among that style and others the step that follows best);
     - ``interpolate_to``: moved toward that clip's segments by ``alpha``;
     - ``faders``: fader values (0..1) set on every step.
 
@@ -161,12 +158,15 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     current = np.repeat(z_last, variations, axis=0)
     styles = np.repeat(_style(style), variations, axis=0) if style is not None else \
         rng.random((variations, 2)).astype(np.float32)
-    strength = np.repeat(_similarity(engine, similarity), variations, axis=0) if fuse_with is not None else None
+    if fuse_with is not None:
+        strength = np.repeat(_similarity(engine, similarity), variations, axis=0)
+        styles = picking.candidate_styles(styles, picking.candidate_count(engine, candidates))
+    profiles = (np.repeat(profile, variations, axis=0),) * 2 if keep_key else None
     steps = []
     for index in range(segments):
         if "fuse" in targets:
             target = np.repeat(targets["fuse"][index % len(targets["fuse"])][None], variations, axis=0)
-            nxt = engine.model.fuse(current, target, styles, strength)[1]
+            nxt = picking.fuse_and_pick(engine, current, target, styles, strength, profiles, heard_left=current)[1]
         else:
             nxt = sample_continuation(engine.model, current, temperature, rng)
         if "toward" in targets:

@@ -35,18 +35,29 @@ def candidate_count(engine: "Engine", candidates: int | None) -> int:
 
 
 def candidate_styles(style: np.ndarray, count: int) -> np.ndarray:
-    """(count, 2): the musician's style (1, 2) first, then fixed random ones."""
+    """(G, count, 2): each row's style of ``style`` (G, 2) first, then the same fixed random ones."""
     others = np.random.default_rng(STYLE_SEED).random((count - 1, style.shape[1])).astype(np.float32)
-    return np.concatenate([style, others])
+    return np.concatenate([style[:, None], np.broadcast_to(others, (len(style), *others.shape))], axis=1)
 
 
-def most_real(engine: "Engine", left: np.ndarray, right: np.ndarray,
-              profiles: tuple[np.ndarray, np.ndarray] | None) -> int:
-    """Index of the candidate latent pair (rows of ``left`` and ``right``) whose decoded join
-    the judge scores highest; with ``profiles`` (each side's pitch-class profile, (1, 12)),
-    each side is first held in its key, as the join will be played."""
-    sides = [engine.model.decode(left), engine.model.decode(right)]
+def fuse_and_pick(engine: "Engine", left: np.ndarray, right: np.ndarray, styles: np.ndarray, strength: np.ndarray,
+                  profiles: tuple[np.ndarray, np.ndarray] | None,
+                  heard_left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Fuse each latent pair (rows of ``left`` and ``right``, (G, d)) with each of its K styles
+    (G, K, 2) at ``strength`` (G, 1), and keep per pair the result whose decoded join the
+    judge scores highest. The judge hears the fused left half, or ``heard_left`` (G, d) when
+    that is what will be played before the fused right half (a continuation). With
+    ``profiles`` (pitch-class profiles (G, 12) of each side's key) each half is first held in
+    its key, as it will be played."""
+    groups, count = styles.shape[:2]
+    tried_l, tried_r = engine.model.fuse(np.repeat(left, count, axis=0), np.repeat(right, count, axis=0),
+                                         styles.reshape(groups * count, -1), np.repeat(strength, count, axis=0))
+    if count == 1:
+        return tried_l, tried_r
+    heard = tried_l if heard_left is None else np.repeat(heard_left, count, axis=0)
+    sides = [engine.model.decode(heard), engine.model.decode(tried_r)]
     if profiles is not None:
-        sides = [tonality.in_key_of(side, np.repeat(profile, len(side), axis=0))
-                 for side, profile in zip(sides, profiles)]
-    return int(np.argmax(engine.model.judge(np.concatenate(sides, axis=1))))
+        sides = [tonality.in_key_of(side, np.repeat(profile, count, axis=0)) for side, profile in zip(sides, profiles)]
+    scores = engine.model.judge(np.concatenate(sides, axis=1)).reshape(groups, count)
+    best = np.arange(groups) * count + scores.argmax(axis=1)
+    return tried_l[best], tried_r[best]

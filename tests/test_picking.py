@@ -38,8 +38,8 @@ def test_the_judges_favourite_style_is_the_one_played(tiny_judge_bundle, monkeyp
     monkeypatch.setattr(engine.model, "fuse", lambda left, right, style, strength: (left + 4 * style[:, :1],
                                                                                      right - 4 * style[:, 1:]))
     picked = engine.fuse(LEFT, RIGHT, style=[0.2, 0.9], candidates=4, keep_key=keep_key)
-    chosen = engine.fuse(LEFT, RIGHT, style=styles[2].tolist(), candidates=1, keep_key=keep_key)
-    first = engine.fuse(LEFT, RIGHT, style=styles[0].tolist(), candidates=1, keep_key=keep_key)
+    chosen = engine.fuse(LEFT, RIGHT, style=styles[0, 2].tolist(), candidates=1, keep_key=keep_key)
+    first = engine.fuse(LEFT, RIGHT, style=styles[0, 0].tolist(), candidates=1, keep_key=keep_key)
     assert judged == [(4, 128)]
     assert picked.clip == chosen.clip != first.clip
 
@@ -53,9 +53,10 @@ def test_the_bundles_default_count_is_tried_each_iteration(tiny_judge_bundle, mo
 
 
 def test_the_musicians_style_comes_first_and_the_others_are_fixed():
-    style = np.array([[0.25, 0.75]], np.float32)
+    style = np.array([[0.25, 0.75], [0.5, 0.0]], np.float32)
     styles = picking.candidate_styles(style, 5)
-    assert styles.shape == (5, 2) and styles[0].tolist() == [0.25, 0.75]
+    assert styles.shape == (2, 5, 2) and styles[:, 0].tolist() == style.tolist()
+    assert np.array_equal(styles[0, 1:], styles[1, 1:])
     assert np.array_equal(styles, picking.candidate_styles(style, 5))
     assert ((styles >= 0) & (styles <= 1)).all()
 
@@ -89,3 +90,54 @@ def test_the_exported_judge_records_its_parity_and_scores_real_phrases(tiny_judg
     windows = tiny_corpus.windows[:4].astype(np.int64)
     logits = Engine(tiny_judge_bundle).model.judge(np.concatenate([windows, windows], axis=1))
     assert logits.shape == (4,) and np.isfinite(logits).all()
+
+
+def test_the_judges_eager_twin_rebuilt_from_the_bundle_matches_onnx(tiny_judge_bundle, tiny_corpus):
+    import torch
+
+    from training.export_pairs import torch_pair_models_from_bundle
+
+    judge = torch_pair_models_from_bundle(tiny_judge_bundle)["judge"]
+    windows = tiny_corpus.windows[:6].astype(np.int64)
+    phrases = np.concatenate([windows, windows[::-1]], axis=1)
+    with torch.no_grad():
+        eager = judge(torch.from_numpy(phrases)).numpy()
+    assert np.allclose(eager, Engine(tiny_judge_bundle).model.judge(phrases), atol=1e-4)
+
+
+def test_a_fused_continuation_plays_the_step_the_judge_hears_best_after_the_last(tiny_judge_bundle, monkeypatch):
+    engine = Engine(tiny_judge_bundle)
+    heard = []
+
+    def judge(phrases):
+        heard.append(phrases)
+        return np.arange(len(phrases)) % 4 == 1  # per variation, the second style wins
+
+    monkeypatch.setattr(engine.model, "judge", judge)
+    # Fusion moves both halves by style, but a continuation plays on after the step it has.
+    monkeypatch.setattr(engine.model, "fuse", lambda left, right, style, strength: (left - 4 * style[:, 1:],
+                                                                                     right + 4 * style[:, :1]))
+    picked = engine.continuation(LEFT, bars=8, variations=2, fuse_with=RIGHT, style=[0.1, 0.1], seed=1)
+    styles = picking.candidate_styles(np.array([[0.1, 0.1]], np.float32), 4)
+    chosen = engine.continuation(LEFT, bars=8, variations=2, fuse_with=RIGHT, style=styles[0, 1].tolist(), seed=1,
+                                 candidates=1)
+    assert [p.shape for p in heard] == [(8, 128)] * 2  # two variations × four styles, for each 4-bar step
+    assert picked.clips == chosen.clips
+    for phrases in heard:  # each variation's four candidates follow one and the same left half
+        lefts = phrases[:, :64].reshape(2, 4, 64)
+        assert (lefts == lefts[:, :1]).all()
+
+
+def test_the_cli_fuses_with_one_candidate_when_asked(tiny_judge_bundle, tmp_path):
+    import subprocess
+    import sys
+
+    from bridge.midifile import write_clips
+
+    write_clips(tmp_path / "l.mid", [LEFT])
+    write_clips(tmp_path / "r.mid", [RIGHT])
+    result = subprocess.run([sys.executable, "-m", "bridge", "fuse", str(tmp_path / "l.mid"), str(tmp_path / "r.mid"),
+                             "--bundle", str(tiny_judge_bundle), "--candidates", "1", "-o", str(tmp_path / "f.mid")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "f.mid").exists()

@@ -19,6 +19,7 @@ from training.half_weights import round_to_half, store_half, stored_weights
 from training.continuation_train import continuation_model
 from training.pair_models import STYLE_SIZE, ContinuationDensity, ContinuationFlow, FusionGenerator
 from training.pair_runs import continuation_config, continuation_from_run, encoder_sha256, fusion_generator, load_run
+from training.reality import build_classifier
 
 
 def export_graph(module: nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str], path: Path) -> None:
@@ -134,8 +135,8 @@ def _add_pair_models(staging: Path, generator: FusionGenerator, density: Continu
 
 
 def torch_pair_models_from_bundle(bundle_dir: Path) -> dict[str, nn.Module]:
-    """Eager PyTorch twins of a bundle's pair models, rebuilt from its ONNX weights (for
-    benchmarks); empty when the bundle has none."""
+    """Eager PyTorch twins of a bundle's pair models and judge, rebuilt from its ONNX weights
+    (for benchmarks); empty when the bundle has none."""
     bundle = load_bundle(bundle_dir)
     models: dict[str, nn.Module] = {}
     if "fusion" in bundle.manifest["files"]:
@@ -148,8 +149,14 @@ def torch_pair_models_from_bundle(bundle_dir: Path) -> dict[str, nn.Module]:
         if isinstance(models["continuation"], ContinuationFlow):
             models["continuation"].steps = bundle.manifest["continuation"]["steps"]
             models["continuation"].guidance = bundle.manifest["continuation"].get("guidance", 1.0)
+    if "judge" in bundle.manifest["files"]:
+        settings = bundle.manifest["judge"]["training"]
+        models["judge"] = build_classifier(settings["architecture"], settings["channels"], settings["dropout"])
     for role, model in models.items():
         weights = stored_weights(bundle.file(role))
-        model.load_state_dict({name: torch.from_numpy(weights[name].copy()) for name in model.state_dict()})
+        # Batch-norm step counters only matter in training; ONNX does not keep them.
+        model.load_state_dict({name: torch.from_numpy(weights[name].copy()) if name in weights else value
+                               for name, value in model.state_dict().items()
+                               if name in weights or name.endswith("num_batches_tracked")})
         model.eval()
     return models

@@ -81,7 +81,7 @@ def fusion_curves(backend: Backend, models: PairModels, scorer: Scorer, inputs: 
     search, candidates = pick or (None, 1)
     style = rng.random((len(left), 2)).astype(np.float32)
     # As the engine picks: each pair's own style, then the same fixed others for every pair.
-    styles = [style, *(np.tile(other, (len(left), 1)) for other in picking.candidate_styles(style[:1], candidates)[1:])]
+    styles = list(picking.candidate_styles(style, candidates).transpose(1, 0, 2))
     out = {"before": scorer.score(phrases(backend, left, right))}
     for similarity in similarities:
         strength = np.full((len(left), 1), similarity, dtype=np.float32)
