@@ -273,7 +273,7 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     process, port, _ = start_server(bundle)
     lines += ["### OSC round trip (127.0.0.1, 4-bar clips, sequential requests)", "",
               f"{count} requests per op after {warmup} warm-up requests. Targets: p50 ≤ 3 ms and p99 ≤ 10 ms "
-              "for info … continue (issues 3, 4), p99 ≤ 10 ms for restyle and refine (issue 7).", "",
+              "for info … generate (issue 3); p99 ≤ 10 ms for fuse and continue (issue 4), restyle and refine (issue 7).", "",
               "| op | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
     try:
         for op, payload in requests(bundle_ops(bundle)).items():

@@ -95,16 +95,21 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
     profiles = (left_profile, clip_profile(right_tokens)) if keep_key else None
     steps = []
     for _ in range(iterations):
-        joint_l, joint_r = picking.fuse_and_pick(engine, joint_l, joint_r, styles, strength, profiles)
-        steps.append((joint_l, joint_r))
+        joint_l, joint_r, join = picking.fuse_and_pick(engine, joint_l, joint_r, styles, strength, profiles)
+        steps.append((joint_l, joint_r, join))
     kept = steps if keep_iterations else steps[-1:]
-    latents = np.concatenate([np.concatenate([z_left[:-1], a, b, z_right[1:]]) for a, b in kept])
-    tokens = engine.model.decode(latents).reshape(len(kept), -1, codec.WINDOW_STEPS)
+    if kept[0][2] is None:  # one candidate: the joins are decoded here, not by the judge
+        tiled = None if profiles is None else tuple(np.tile(profile, (len(kept), 1)) for profile in profiles)
+        joins = picking.held_joins(engine, np.concatenate([a for a, _, _ in kept]),
+                                   np.concatenate([b for _, b, _ in kept]), tiled)
+    else:
+        joins = np.concatenate([join for _, _, join in kept])
+    # The segments around the join do not change with fusion: decoded once, not held.
+    outer = np.concatenate([z_left[:-1], z_right[1:]])
+    outer_tokens = engine.model.decode(outer) if len(outer) else np.zeros((0, codec.WINDOW_STEPS), np.int64)
     split = len(z_left)
-    if keep_key:
-        joins = tokens[:, split - 1 : split + 1].reshape(-1, codec.WINDOW_STEPS)
-        references = np.tile(np.concatenate(profiles), (len(kept), 1))
-        tokens[:, split - 1 : split + 1] = tonality.in_key_of(joins, references).reshape(len(kept), 2, -1)
+    tokens = np.stack([np.concatenate([outer_tokens[: split - 1], join.reshape(2, -1), outer_tokens[split - 1 :]])
+                       for join in joins])
     joined = []
     for row in tokens:
         new_left = grid.to_clip(row[:split], left.length, prepared_l.shift, (prepared_l,))

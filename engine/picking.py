@@ -40,24 +40,33 @@ def candidate_styles(style: np.ndarray, count: int) -> np.ndarray:
     return np.concatenate([style[:, None], np.broadcast_to(others, (len(style), *others.shape))], axis=1)
 
 
+def held_joins(engine: "Engine", left: np.ndarray, right: np.ndarray,
+               profiles: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Greedy joins (N, 128) of latent halves (N, d) each, in one decoder call (much of ONNX
+    Runtime's cost is per call); with ``profiles`` ((N, 12) per side) each half held in its key."""
+    halves = engine.model.decode(np.concatenate([left, right]))
+    if profiles is not None:
+        halves = tonality.in_key_of(halves, np.concatenate(profiles))
+    return np.concatenate(np.split(halves, 2), axis=1)
+
+
 def fuse_and_pick(engine: "Engine", left: np.ndarray, right: np.ndarray, styles: np.ndarray, strength: np.ndarray,
                   profiles: tuple[np.ndarray, np.ndarray] | None,
-                  heard_left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  heard_left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Fuse each latent pair (rows of ``left`` and ``right``, (G, d)) with each of its K styles
     (G, K, 2) at ``strength`` (G, 1), and keep per pair the result whose decoded join the
     judge scores highest. The judge hears the fused left half, or ``heard_left`` (G, d) when
     that is what will be played before the fused right half (a continuation). With
     ``profiles`` (pitch-class profiles (G, 12) of each side's key) each half is first held in
-    its key, as it will be played."""
+    its key, as it will be played. Returns the kept (z_L', z_R') and the join the judge heard
+    (None when K is 1: nothing was decoded)."""
     groups, count = styles.shape[:2]
     tried_l, tried_r = engine.model.fuse(np.repeat(left, count, axis=0), np.repeat(right, count, axis=0),
                                          styles.reshape(groups * count, -1), np.repeat(strength, count, axis=0))
     if count == 1:
-        return tried_l, tried_r
+        return tried_l, tried_r, None
     heard = tried_l if heard_left is None else np.repeat(heard_left, count, axis=0)
-    sides = [engine.model.decode(heard), engine.model.decode(tried_r)]
-    if profiles is not None:
-        sides = [tonality.in_key_of(side, np.repeat(profile, count, axis=0)) for side, profile in zip(sides, profiles)]
-    scores = engine.model.judge(np.concatenate(sides, axis=1)).reshape(groups, count)
-    best = np.arange(groups) * count + scores.argmax(axis=1)
-    return tried_l[best], tried_r[best]
+    repeated = None if profiles is None else tuple(np.repeat(profile, count, axis=0) for profile in profiles)
+    joins = held_joins(engine, heard, tried_r, repeated)
+    best = np.arange(groups) * count + engine.model.judge(joins).reshape(groups, count).argmax(axis=1)
+    return tried_l[best], tried_r[best], joins[best]

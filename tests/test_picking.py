@@ -141,3 +141,14 @@ def test_the_cli_fuses_with_one_candidate_when_asked(tiny_judge_bundle, tmp_path
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "f.mid").exists()
+
+
+@pytest.mark.parametrize("candidates", [1, 4])
+def test_longer_clips_change_only_at_the_join(tiny_judge_bundle, candidates):
+    engine = Engine(tiny_judge_bundle)
+    left, right = clip([60, 62, 64, 65, 67, 65, 64, 62] * 4, 32.0), clip([72, 71, 69, 67] * 8, 32.0)
+    fusion = engine.fuse(left, right, iterations=2, keep_iterations=True, candidates=candidates, keep_key=False)
+    assert fusion.clip.length == 64.0 and len(fusion.iterations) == 2
+    plain = engine.decode(engine.encode(left)[0], length=32.0, velocity=80)
+    # The left clip's first 4 bars are its own decoded segment, whatever the join became.
+    assert [n for n in fusion.left.notes if n.start_time < 16.0] == [n for n in plain.notes if n.start_time < 16.0]

@@ -154,9 +154,10 @@ def torch_pair_models_from_bundle(bundle_dir: Path) -> dict[str, nn.Module]:
         models["judge"] = build_classifier(settings["architecture"], settings["channels"], settings["dropout"])
     for role, model in models.items():
         weights = stored_weights(bundle.file(role))
-        # Batch-norm step counters only matter in training; ONNX does not keep them.
-        model.load_state_dict({name: torch.from_numpy(weights[name].copy()) if name in weights else value
-                               for name, value in model.state_dict().items()
+        # Batch-norm step counters only matter in training, so ONNX does not keep them; the judge's graph
+        # holds 2-D twins of its convolutions (models.to_planar), so shapes are the model's.
+        model.load_state_dict({name: torch.from_numpy(weights[name].copy()).reshape(value.shape)
+                               if name in weights else value for name, value in model.state_dict().items()
                                if name in weights or name.endswith("num_batches_tracked")})
         model.eval()
     return models

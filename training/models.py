@@ -189,7 +189,7 @@ def to_planar(module: nn.Module) -> nn.Module:
         for name, child in parent.named_children():
             if type(child) in _PLANAR or isinstance(child, nn.ConvTranspose1d):
                 setattr(parent, name, _planar_layer(child))
-        if isinstance(parent, (Encoder, ConvDecoder)):
+        if hasattr(parent, "planar"):  # the modules that shape their input for their body
             parent.planar = True
     for decoder in (m for m in planar.modules() if isinstance(m, ConvDecoder)):
         upsamples = [layer for layer in decoder.body if isinstance(layer, PolyphaseUpsample)]

@@ -28,6 +28,12 @@ def _pitch_class_matrix() -> torch.Tensor:
     return matrix
 
 
+@functools.cache
+def _rotations() -> torch.Tensor:
+    """(12, 12) with entry [j, k] = (j + k) % 12."""
+    return (torch.arange(12)[:, None] + torch.arange(12)[None, :]) % 12
+
+
 def key_agreement(one_hot: torch.Tensor) -> torch.Tensor:
     """(B, 128, classes) -> (B, 12): circular cross-correlation of the two halves' onset
     pitch-class histograms. Entry k is how well the right half fits the left one moved up k
@@ -36,7 +42,8 @@ def key_agreement(one_hot: torch.Tensor) -> torch.Tensor:
     histograms = one_hot @ _pitch_class_matrix().to(one_hot)
     left, right = (half.sum(1) for half in histograms.split(WINDOW_STEPS, dim=1))
     left, right = (h / h.sum(-1, keepdim=True).clamp_min(1.0) for h in (left, right))
-    return torch.stack([(left * right.roll(-k, dims=-1)).sum(-1) for k in range(12)], dim=-1)
+    # right[..., (j + k) % 12] as one gather, so the exported graph has two ops where twelve rolls made dozens
+    return (left.unsqueeze(-2) @ right[..., _rotations()]).squeeze(-2)
 
 
 class RealityClassifier(nn.Module):
@@ -56,12 +63,14 @@ class RealityClassifier(nn.Module):
         features = channels * (2 * WINDOW_STEPS >> 4)
         self.key = nn.Sequential(nn.Linear(12, channels), nn.GELU()) if hears_key else None
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(features + (channels if hears_key else 0), 1))
+        self.planar = False  # set by models.to_planar for export: the body then runs on (B, C, 1, steps)
 
     def forward(self, phrases: torch.Tensor) -> torch.Tensor:
         """Logits for token ids (B, 128), or for token distributions (B, 128, classes), which
         lets a generator be trained through the classifier."""
         one_hot = phrases if phrases.is_floating_point() else F.one_hot(phrases, N_TOKENS).float()
-        features = self.body((one_hot @ self.embed.weight).transpose(1, 2)).flatten(1)
+        embedded = (one_hot @ self.embed.weight).transpose(1, 2)
+        features = self.body(embedded.unsqueeze(2) if self.planar else embedded).flatten(1)
         if self.key is not None:
             features = torch.cat([features, self.key(key_agreement(one_hot))], dim=1)
         return self.head(features).squeeze(-1)

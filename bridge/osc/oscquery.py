@@ -29,9 +29,9 @@ OP_DESCRIPTIONS = {
     "interpolate": '{"a", "b", "steps" | "alpha", "method"?} -> {"clips"}',
     "faders": '{"clip", "faders": {name: 0..1}} -> {"clip"}',
     "generate": '{"variations"?, "temperature"?, "seed"?, "faders"?, "genre"?} -> {"clips"}',
-    "fuse": '{"left", "right", "style"?, "iterations"?, "similarity"?} -> {"clip", "left", "right"}',
+    "fuse": '{"left", "right", "style"?, "iterations"?, "similarity"?, "candidates"?} -> {"clip", "left", "right"}',
     "continue": '{"clip", "bars"?, "variations"?, "temperature"?, "seed"?, "fuse_with"?, "interpolate_to"?, '
-                '"alpha"?, "faders"?} -> {"clips"}',
+                '"alpha"?, "faders"?, "candidates"?} -> {"clips"}',
     "restyle": '{"clip", "genre", "amount"?} -> {"clip"}',
     "refine": '{"clip", "max_iterations"?} -> {"clips", "fixed_point"}',
     "optimize": '{"objective", "target"?, "budget"?, "seed"?} -> {"clip", "score", "met", "evaluations"}',
