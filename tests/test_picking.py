@@ -128,7 +128,7 @@ def test_a_fused_continuation_plays_the_step_the_judge_hears_best_after_the_last
         assert (lefts == lefts[:, :1]).all()
 
 
-def test_the_cli_fuses_with_one_candidate_when_asked(tiny_judge_bundle, tmp_path):
+def test_the_cli_fuses_with_the_candidates_asked_and_refuses_a_bad_count(tiny_judge_bundle, tmp_path):
     import subprocess
     import sys
 
@@ -141,6 +141,11 @@ def test_the_cli_fuses_with_one_candidate_when_asked(tiny_judge_bundle, tmp_path
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "f.mid").exists()
+    refused = subprocess.run([sys.executable, "-m", "bridge", "fuse", str(tmp_path / "l.mid"), str(tmp_path / "r.mid"),
+                              "--bundle", str(tiny_judge_bundle), "--candidates", "0", "-o", str(tmp_path / "g.mid")],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "candidates must be a whole number in 1..32, got 0" in refused.stderr
+    assert refused.stderr.count("\n") == 1 and not (tmp_path / "g.mid").exists()
 
 
 @pytest.mark.parametrize("candidates", [1, 4])
