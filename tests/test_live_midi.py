@@ -245,3 +245,8 @@ def test_probe_puts_back_clock_ticks_its_input_dropped(dropped):
 def test_probe_without_stop_puts_dropped_ticks_between_the_ticks_heard():
     heard = [0.01, 0.02, 0.04, 0.05]
     assert with_dropped_ticks(heard, 1, start=0.0, stop=None) == pytest.approx([0.01, 0.02, 0.03, 0.04, 0.05])
+
+
+def test_probe_leaves_out_ticks_lost_at_the_end_without_a_stop():
+    heard = [0.01, 0.0208, 0.03, 0.0401, 0.05]  # ticks 6..9 never came back, and neither did Stop
+    assert with_dropped_ticks(heard, 4, start=0.0, stop=None) == heard

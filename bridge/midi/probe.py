@@ -176,18 +176,23 @@ class Probe:
 
 
 def with_dropped_ticks(heard: list[float], missing: int, start: float, stop: float | None) -> list[float]:
-    """``heard`` tick times with ``missing`` more put back where the ticks are furthest apart.
-    Start comes one tick before the first tick and Stop right after the last one, so the gaps
-    are [Start, first], between ticks, and [last, Stop + one tick]; each missing tick goes to
-    the gap whose spacing would stay widest (k missing ticks split a gap into k + 1 steps)."""
+    """``heard`` tick times with up to ``missing`` more put back where a gap between ticks
+    spans more than one tick (a gap of k + 1 ticks gets k, evenly spaced; the widest gaps
+    first). Start comes one tick before the first tick and Stop right after the last one, so
+    they bound the first and last gaps; ticks lost after the last one heard, with no Stop to
+    show it, cannot be placed and are left out rather than guessed."""
     step = float(np.median(np.diff(heard))) if len(heard) > 1 else 0.0
+    if step <= 0:
+        return heard
     edges = [start, *heard] + ([stop + step] if stop is not None else [])
-    fill = [0] * (len(edges) - 1)
-    for _ in range(missing):
-        fill[max(range(len(fill)), key=lambda i: (edges[i + 1] - edges[i]) / (fill[i] + 1))] += 1
+    gaps = np.diff(edges)
+    fill = np.maximum(0, np.rint(gaps / step).astype(int) - 1)
+    for i in np.argsort(-gaps, kind="stable"):  # more gaps than ticks missing: the widest win
+        fill[i] = min(fill[i], missing)
+        missing -= fill[i]
     times: list[float] = []
     for i, count in enumerate(fill):
-        times += [edges[i] + (edges[i + 1] - edges[i]) * k / (count + 1) for k in range(1, count + 1)]
+        times += [edges[i] + gaps[i] * k / (count + 1) for k in range(1, count + 1)]
         if i < len(heard):
             times.append(heard[i])
     return times
