@@ -1,6 +1,7 @@
 """Connective Fusion and continuation: statistics, pair data, training, export, engine ops."""
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -127,6 +128,32 @@ def test_fusion_training_resumes_where_it_stopped(tmp_path, tiny_bundle, tiny_co
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert first == 1 and torch.load(tmp_path / "last.pt", weights_only=False)["step"] == 4
     assert rows[-1]["step"] == 4 and "d_real" in rows[-1]
+
+
+def _fusion_training(config, run_dir):
+    from training.fusion_train import FusionTraining, PriorSampler
+    from training.latent_pairs import LatentPairs
+
+    rng = np.random.default_rng(0)
+    pairs = LatentPairs(*(rng.standard_normal((32, 4)).astype(np.float32) for _ in range(3)))
+    prior = PriorSampler(np.zeros((1, 4)), np.ones((1, 4)))
+    return FusionTraining(config, pairs, pairs, prior, np.ones(4), run_dir)
+
+
+def test_iterated_fusion_starts_from_a_run_and_feeds_g_its_own_outputs(tmp_path):
+    from training.config import FusionConfig
+
+    base = FusionConfig(steps=1, batch_size=8, hidden=16, eval_every=1, discriminator_steps=1, reality_weight=0.0)
+    first = _fusion_training(base, tmp_path / "base")
+    first.run()
+    started = _fusion_training(replace(base, iterated=3, start_from=str(tmp_path / "base" / "last.pt"), seed=1),
+                               tmp_path / "iterated")
+    for name, weights in first.generator_net.state_dict().items():
+        assert torch.equal(started.generator_net.state_dict()[name], weights), name
+    started.generator_net = lambda left, right, style, strength: (left + 1, right + 2)
+    left, right = started._iterated(torch.zeros(400, 4), torch.zeros(400, 4), None, None)
+    assert set(left[:, 0].tolist()) == {0, 1, 2, 3}, "each row is fused 0..3 times"
+    assert torch.equal(right, 2 * left) and torch.equal(left, left[:, :1].expand(-1, 4))
 
 
 def test_reality_guided_fusion_trains_through_the_decoder(tmp_path, tiny_bundle, tiny_corpus):

@@ -154,7 +154,8 @@ def _fusion(args: argparse.Namespace) -> int:
 
     config = FusionConfig(steps=args.steps, similarity=tuple(args.similarity),
                           discriminator_steps=args.discriminator_steps, reality_weight=args.reality_weight,
-                          in_one_key=args.in_one_key)
+                          in_one_key=args.in_one_key, iterated=args.iterated,
+                          start_from=str(args.start_from or ""))
     train_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -176,7 +177,8 @@ def _genre_fusion(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus
     from training.genre_fusion_runs import train_genre_fusion
 
-    config = GenreFusionConfig(steps=args.steps, genres=tuple(args.genres))
+    config = GenreFusionConfig(steps=args.steps, genres=tuple(args.genres), dd_weight=args.dd_weight,
+                               npd_weight=args.npd_weight)
     train_genre_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -332,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     fusion.add_argument("--in-one-key", type=whole_number(0), default=FusionConfig().in_one_key, metavar="PAIRS",
                         help="fuse pools of this many shuffled and prior pairs put into one key first, as the "
                              "engine does, with the guide hearing each side held in its key (0: keys as they come)")
+    fusion.add_argument("--iterated", type=whole_number(0), default=FusionConfig().iterated, metavar="DEPTH",
+                        help="fuse each input 0..DEPTH times first, so G learns from its own outputs as iterated "
+                             "fusion feeds them back (0: raw inputs only)")
+    fusion.add_argument("--start-from", type=Path, metavar="CHECKPOINT",
+                        help="start a new run from this fusion checkpoint's G and D weights")
     continuation = pair_command("continuation", "train the continuation density in a bundle's latent space",
                                 _continuation, ContinuationConfig().steps, Path("runs/continuation"))
     continuation.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
@@ -379,6 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
     genre_fusion.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     genre_fusion.add_argument("--genres", nargs=2, choices=GENRES, default=list(GenreFusionConfig().genres),
                               metavar=("A", "B"), help="the two genres to fuse (default folk celtic)")
+    for statistic in ("dd", "npd"):
+        genre_fusion.add_argument(f"--{statistic}-weight", type=float, default=getattr(GenreFusionConfig(), f"{statistic}_weight"),
+                                  help=f"weight of the squared distance between G_F's decoded {statistic.upper()} and the "
+                                       "even blend of the two genres' (0: the critics alone)")
     export_genre = commands.add_parser("export-genre-fusion", help="add the fused-genre generator to a bundle")
     export_genre.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     export_genre.add_argument("--checkpoint", type=Path, default=Path("runs/genre-fusion/last.pt"))

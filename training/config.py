@@ -87,6 +87,9 @@ class FusionConfig(Settings):
     reality_weight: float = 3.0  # G's weight on the training-split reality classifier (0: the paper's losses only)
     # Unrelated pairs put into one key first, as the engine fuses them (0: drawn fresh each step, keys as they come)
     in_one_key: int = 0  # pairs of each kind (shuffled windows, prior draws) in the pool
+    # Iterated fusion feeds G its own outputs: each input is first fused 0..iterated times (0: raw inputs only)
+    iterated: int = 0
+    start_from: str = ""  # a fusion checkpoint whose G and D weights a new run starts from ("": fresh weights)
     eval_every: int = 250
     seed: int = 0
 
@@ -153,6 +156,11 @@ class GenreFusionConfig(Settings):
     gradient_penalty: float = 10.0  # keeps the critics 1-Lipschitz, as the Wasserstein duality needs
     balance_weight: float = 1.0  # weight of the balance terms, Eq. 9 (D_F) and Eq. 13 (D_A, D_B)
     dual_learning_rate: float = 1e-5  # G_A and G_B (Eq. 14) move slowly: they start as the genres' fitted priors
+    # G_F's weights on the squared distances between its decoded DD and NPD and those of the even
+    # blend of the two genres' training windows (0: the critics alone); see training.decoded_statistics
+    dd_weight: float = 0.0
+    npd_weight: float = 0.0
+    decoded_batch: int = 128  # G_F samples decoded per step for those terms (the decoder costs more than the critics)
     transpositions: int = 2
     eval_every: int = 250
     seed: int = 0

@@ -76,6 +76,10 @@ class FusionTraining(ResumableRun):
         self.optimizer_g = torch.optim.Adam(self.generator_net.parameters(), config.learning_rate, betas=betas)
         self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), config.learning_rate, betas=betas)
         self.rng = torch.Generator().manual_seed(config.seed)
+        if config.start_from:
+            weights = torch.load(config.start_from, weights_only=False)["state"]
+            self.generator_net.load_state_dict(weights["generator"])
+            self.discriminator.load_state_dict(weights["discriminator"])
 
     # -- sampling ----------------------------------------------------------------------
     def _rows(self, data: dict, name: str, count: int) -> torch.Tensor:
@@ -111,8 +115,20 @@ class FusionTraining(ResumableRun):
         strength = torch.exp(low + (high - low) * torch.rand(count, 1, generator=self.rng))
         return style, strength
 
+    def _iterated(self, left: torch.Tensor, right: torch.Tensor, style: torch.Tensor,
+                  strength: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each row already fused 0..``config.iterated`` times with its own conditions, so G
+        also learns from the pairs it meets when a musician asks for several iterations."""
+        depth = torch.randint(0, self.config.iterated + 1, (len(left),), generator=self.rng)[:, None]
+        with torch.no_grad():
+            for level in range(1, self.config.iterated + 1):
+                new_left, new_right = self.generator_net(left, right, style, strength)
+                left, right = torch.where(depth >= level, new_left, left), torch.where(depth >= level, new_right, right)
+        return left, right
+
     def _fused(self, left: torch.Tensor, right: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         style, strength = self._conditions(len(left))
+        left, right = self._iterated(left, right, style, strength)
         new_left, new_right = self.generator_net(left, right, style, strength)
         similarity = similarity_loss(new_left, left, self.inverse_variance) + similarity_loss(
             new_right, right, self.inverse_variance)

@@ -8,19 +8,26 @@ the generators need no policy gradient, and a gradient penalty keeps the critics
 - D_A maximises Eq. 11 (A positive; B, G_A, G_B and G_F negative) less Eq. 13, which asks
   D_A(X_A) >= D_A(G_F) >= D_A(X_B) (Eq. 12) to stay close; D_B likewise;
 - G_F is fed back by all three critics (Eq. 2 / Eq. 4);
-- G_A and G_B start as the genres' fitted priors and follow Eq. 14 at a small learning rate.
+- G_A and G_B start as the genres' fitted priors and follow Eq. 14 at a small learning rate;
+- with ``dd_weight`` or ``npd_weight`` > 0, G_F is also told the durations or pitch classes its
+  decoded melodies should have (:mod:`training.decoded_statistics`).
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
 from training.config import GenreFusionConfig
+from training.decoded_statistics import decoded_histograms
 from training.loop import ResumableRun
 from training.pair_models import mlp
+from training.reality_guide import straight_through_tokens
+
+Decoder = Callable[[torch.Tensor], torch.Tensor]  # latents -> token logits, frozen
 
 
 class GaussianGenerator(nn.Module):
@@ -62,16 +69,26 @@ def _critic(latent_size: int, config: GenreFusionConfig) -> nn.Module:
 
 
 class GenreFusionTraining(ResumableRun):
-    """Trains G_F (and nudges G_A, G_B) against D_A, D_B, D_F on two genres' latents."""
+    """Trains G_F (and nudges G_A, G_B) against D_A, D_B, D_F on two genres' latents; given a
+    ``decoder`` and ``targets`` (DD and NPD), G_F also pays ``config.dd_weight`` and
+    ``config.npd_weight`` times the squared distances between its decoded histograms and them,
+    and best.pt keeps the checkpoint nearest the targets (otherwise the last is the one to use)."""
 
     description = "genre fusion"
 
     def __init__(self, config: GenreFusionConfig, latents_a: np.ndarray, latents_b: np.ndarray,
                  prior_a: tuple[np.ndarray, np.ndarray], prior_b: tuple[np.ndarray, np.ndarray],
-                 run_dir: Path, space: str = "") -> None:
+                 run_dir: Path, space: str = "", decoder: Decoder | None = None,
+                 targets: dict[str, np.ndarray] | None = None) -> None:
         super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "encoder_sha256": space})
         torch.manual_seed(config.seed)
         self.config = config
+        self.weights = {name: weight for name, weight in (("dd", config.dd_weight), ("npd", config.npd_weight))
+                        if weight > 0}
+        if self.weights and (decoder is None or targets is None):
+            raise ValueError("dd_weight or npd_weight > 0 needs a decoder and target histograms")
+        self.decoder = decoder
+        self.targets = {name: torch.as_tensor(value, dtype=torch.float32) for name, value in (targets or {}).items()}
         self.data = {"a": torch.as_tensor(latents_a, dtype=torch.float32),
                      "b": torch.as_tensor(latents_b, dtype=torch.float32)}
         size = latents_a.shape[1]
@@ -122,14 +139,21 @@ class GenreFusionTraining(ResumableRun):
             loss = loss + self.config.gradient_penalty * gradient_penalty(d[own], x_own, fakes, self.rng)
         return loss
 
-    def generator_loss(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """G_F's loss (all three critics' feedback, Eq. 4) and G_A's plus G_B's (Eq. 14)."""
+    def histogram_gaps(self, latents: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Squared Euclidean distances between the DD and NPD of ``latents`` decoded and the targets."""
+        decoded = decoded_histograms(straight_through_tokens(self.decoder(latents)))
+        return {name: ((decoded[name] - target) ** 2).sum() for name, target in self.targets.items()}
+
+    def generator_loss(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        """G_F's loss (all three critics' feedback, Eq. 4), G_A's plus G_B's (Eq. 14), and
+        G_F's decoded histogram gaps (none unless ``dd_weight`` or ``npd_weight`` > 0)."""
         d = self.critics
         g = self._generated()
         loss_f = -(d["f"](g["f"]).mean() + d["a"](g["f"]).mean() + d["b"](g["f"]).mean())
         loss_dual = sum(-d[own](g[own]).mean() - d[other](g[own]).mean() + d["f"](g[own]).mean()
                         for own, other in (("a", "b"), ("b", "a")))
-        return loss_f, loss_dual
+        gaps = self.histogram_gaps(g["f"][: self.config.decoded_batch]) if self.weights else {}
+        return loss_f, loss_dual, gaps
 
     def train_step(self) -> dict[str, float]:
         for _ in range(self.config.critic_steps):
@@ -137,13 +161,14 @@ class GenreFusionTraining(ResumableRun):
             self.optimizer_d.zero_grad(set_to_none=True)
             loss_d.backward()
             self.optimizer_d.step()
-        loss_f, loss_dual = self.generator_loss()
+        loss_f, loss_dual, gaps = self.generator_loss()
         self.optimizer_g.zero_grad(set_to_none=True)
         self.optimizer_dual.zero_grad(set_to_none=True)
-        (loss_f + loss_dual).backward()
+        (loss_f + sum(self.weights[name] * gap for name, gap in gaps.items()) + loss_dual).backward()
         self.optimizer_g.step()
         self.optimizer_dual.step()
-        return {"critics": loss_d.item(), "g_fused": loss_f.item(), "g_dual": loss_dual.item()}
+        return {"critics": loss_d.item(), "g_fused": loss_f.item(), "g_dual": loss_dual.item(),
+                **{f"{name}_gap": gap.item() ** 0.5 for name, gap in gaps.items()}}
 
     def sample(self, count: int, seed: int = 0) -> np.ndarray:
         """``count`` fused latents."""
@@ -156,8 +181,14 @@ class GenreFusionTraining(ResumableRun):
         fused = torch.as_tensor(self.sample(1024))
         to_a = (fused.mean(0) - self.data["a"].mean(0)).norm().item()
         to_b = (fused.mean(0) - self.data["b"].mean(0)).norm().item()
+        decoded = {}
+        if self.decoder is not None and self.targets:
+            with torch.no_grad():
+                decoded = {f"{name}_to_target": gap.item() ** 0.5 for name, gap in self.histogram_gaps(fused).items()}
+        # GAN losses do not rank checkpoints; the histogram distances do, when G_F is given targets.
+        score = -sum(decoded.values()) if decoded else float(self.step)
         return {"centre_to_a": to_a, "centre_to_b": to_b, "position": to_a / max(to_a + to_b, 1e-9),
-                "score": float(self.step)}
+                **decoded, "score": score}
 
     def state(self) -> dict:
         return {"g_f": self.g_f.state_dict(), "g_a": self.g_a.state_dict(), "g_b": self.g_b.state_dict(),

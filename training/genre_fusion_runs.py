@@ -13,7 +13,9 @@ from engine.codec import transposition_room
 from engine.latent import LatentModel
 from training.config import GenreFusionConfig
 from training.corpus import Corpus
+from training.decoded_statistics import blend_histograms
 from training.evaluate import BundleBackend, encode_means
+from training.export import torch_model_from_bundle
 from training.export_pairs import check_parity, export_graph, require_same_space, staged_bundle
 from training.genre_fusion import FusedGenerator, GenreFusionTraining
 from training.half_weights import round_to_half
@@ -35,14 +37,20 @@ def genre_latents(backend: BundleBackend, corpus: Corpus, genre: str, copies: in
 
 def train_genre_fusion(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
                        max_minutes: float | None = None) -> None:
-    """Train G_F between ``config.genres`` in the bundle's latent space."""
+    """Train G_F between ``config.genres`` in the bundle's latent space (with the bundle's
+    decoder frozen and the even blend of the genres' training windows' DD and NPD, when
+    ``config.dd_weight`` or ``config.npd_weight`` > 0)."""
     backend = BundleBackend(bundle_dir)
     bundle = load_bundle(bundle_dir)
     genres = {g.name: g for g in bundle.genres}
     a, b = config.genres
     latents = [genre_latents(backend, corpus, name, config.transpositions, config.seed) for name in (a, b)]
+    decoder, targets = None, None
+    if config.dd_weight > 0 or config.npd_weight > 0:
+        decoder = torch_model_from_bundle(bundle_dir).eval().requires_grad_(False).decode
+        targets = blend_histograms([corpus.windows[corpus.select("train", name)].astype(np.int64) for name in (a, b)])
     GenreFusionTraining(config, *latents, (genres[a].mean, genres[a].std), (genres[b].mean, genres[b].std),
-                        run_dir, space=encoder_sha256(bundle_dir)).run(max_minutes)
+                        run_dir, space=encoder_sha256(bundle_dir), decoder=decoder, targets=targets).run(max_minutes)
 
 
 def fused_generator(checkpoint: Path, latent_size: int) -> tuple[FusedGenerator, GenreFusionConfig]:
