@@ -2,6 +2,7 @@
 export adds genre_fusion.onnx with parity, and generate blends through it."""
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from engine import Engine
 from training.config import GenreFusionConfig
 
 CONFIG = GenreFusionConfig(steps=4, critic_steps=2, batch_size=16, hidden=32, layers=3, eval_every=2, transpositions=1)
+CRITICS_ONLY = replace(CONFIG, dd_weight=0.0, npd_weight=0.0, nd_weight=0.0)
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +33,9 @@ def test_training_resumes_and_logs_where_the_fused_samples_sit(fused_bundle):
     _, root = fused_bundle
     rows = [json.loads(line) for line in (root / "run" / "log.jsonl").read_text().splitlines()]
     assert rows[-1]["step"] == 4 and 0 <= rows[-1]["position"] <= 1 and "critics" in rows[-1]
+    distances = [f"{name}_to_target" for name in ("dd", "npd", "nd")]
+    assert {"dd_gap", "npd_gap", "nd_gap", *distances} <= set(rows[-1]), "decoded histograms are logged"
+    assert rows[-1]["score"] == pytest.approx(-sum(rows[-1][name] for name in distances))
 
 
 def test_export_adds_the_generator_with_parity(fused_bundle):
@@ -62,9 +67,9 @@ def test_the_critic_loss_has_the_balance_terms(tiny_bundle):
     rng = np.random.default_rng(0)
     a, b = rng.normal(1, 1, (64, 8)).astype(np.float32), rng.normal(-1, 1, (64, 8)).astype(np.float32)
     prior = (np.zeros(8, np.float32), np.ones(8, np.float32))
-    run = GenreFusionTraining(CONFIG, a, b, prior, prior, tiny_bundle.parent / "unused-run")
+    run = GenreFusionTraining(CRITICS_ONLY, a, b, prior, prior, tiny_bundle.parent / "unused-run")
     balanced = run.critic_loss().item()
-    heavier = GenreFusionTraining(GenreFusionConfig(**{**CONFIG.to_dict(), "balance_weight": 100.0, "genres": ("folk", "celtic")}),
+    heavier = GenreFusionTraining(replace(CRITICS_ONLY, balance_weight=100.0),
                                   a, b, prior, prior, tiny_bundle.parent / "unused-run-2")
     heavier.critics.load_state_dict(run.critics.state_dict())
     heavier.g_f.load_state_dict(run.g_f.state_dict())
@@ -86,6 +91,9 @@ def test_genre_evaluation_reports_table_one_and_the_tool_targets(fused_bundle, t
     row = systems["FusionGAN (ours)"]["row"]["dd_euclidean"]
     assert row["ratio"] == pytest.approx((row["d_af"] + row["d_bf"]) / row["d_ab"])
     assert 0 <= row["position"] <= 1
+    mixture = results["table_one"]["systems"]["real 50/50 mixture"]["notes_per_window"]
+    assert 0 < mixture["mean"] <= 64 and mixture["std"] > 0
+    assert set(results["table_one"]["reference_notes_per_window"]) == {"folk", "celtic"}
     assert set(results["nearer_own_domain"]) == {"folk", "celtic", "chorale"}
     assert results["restyle_to_chorale"]["mean_note_steps_after"] > 0
     assert 0 <= results["optimize_first_pitch"]["hit_rate"] <= 1
@@ -110,10 +118,10 @@ def test_rm_and_mc_windows_are_built_from_the_domains_notes():
 
 
 def test_decoded_histograms_count_one_hot_tokens_as_table_one_does_with_gradients():
-    from engine.codec import HOLD, N_TOKENS
+    from engine.codec import HOLD, N_TOKENS, PITCH_OFFSET, WINDOW_STEPS
     from tests.synthetic import synthetic_windows
     from training import metrics
-    from training.decoded_statistics import decoded_histograms
+    from training.decoded_statistics import NOTES_BIN, blend_histograms, decoded_histograms
 
     windows = synthetic_windows(64, 0).astype(np.int64)
     windows[0, 1:] = HOLD  # a note longer than the last DD bin
@@ -123,14 +131,18 @@ def test_decoded_histograms_count_one_hot_tokens_as_table_one_does_with_gradient
     np.testing.assert_allclose(decoded["dd"].detach().numpy(), metrics.duration_distribution(windows), atol=1e-6)
     np.testing.assert_allclose(decoded["npd"].detach().numpy(), metrics.normalised_pitch_distribution(windows),
                                atol=1e-6)
+    np.testing.assert_allclose(decoded["nd"].detach().numpy(), blend_histograms([windows])["nd"], atol=1e-6)
+    notes = (windows >= PITCH_OFFSET).sum(-1)
+    assert decoded["nd"].detach().numpy() @ np.arange(0, WINDOW_STEPS + 1, NOTES_BIN) == pytest.approx(notes.mean())
     for histogram in decoded.values():
-        grad, = torch.autograd.grad(histogram[0], tokens, retain_graph=True)
+        grad, = torch.autograd.grad(histogram @ torch.arange(len(histogram), dtype=torch.float32), tokens,
+                                    retain_graph=True)
         assert grad.abs().sum() > 0
 
 
-# DD only: NPD's tonics come from greedy tokens, which makes a random toy decoder's NPD too
+# Not NPD: its tonics come from greedy tokens, which makes a random toy decoder's NPD too
 # rugged for a short descent (the real decoder's run logs npd_to_target falling instead).
-@pytest.mark.parametrize("statistic", ["dd"])
+@pytest.mark.parametrize("statistic", ["dd", "nd"])
 def test_a_histogram_term_moves_g_f_toward_the_target(tmp_path, statistic):
     from engine.codec import N_TOKENS, WINDOW_STEPS
     from training.decoded_statistics import decoded_histograms
@@ -147,8 +159,8 @@ def test_a_histogram_term_moves_g_f_toward_the_target(tmp_path, statistic):
     elsewhere = torch.as_tensor(rng.normal(3, 0.5, (128, 8)), dtype=torch.float32)
     played = torch.nn.functional.one_hot(decoder(elsewhere).argmax(-1), N_TOKENS).float()
     targets = {name: value.numpy() for name, value in decoded_histograms(played).items()}  # what latents there play
-    config = GenreFusionConfig(**{**CONFIG.to_dict(), "genres": ("folk", "celtic"), f"{statistic}_weight": 1.0,
-                                  "learning_rate": 1e-2, "batch_size": 128})  # fewer windows make noisy histograms
+    config = replace(CRITICS_ONLY, **{f"{statistic}_weight": 1.0}, learning_rate=1e-2,
+                     batch_size=128)  # fewer windows make noisy histograms
     with pytest.raises(ValueError, match="decoder"):
         GenreFusionTraining(config, a, b, prior, prior, tmp_path / "no-decoder")
     run = GenreFusionTraining(config, a, b, prior, prior, tmp_path / "run", decoder=decoder, targets=targets)

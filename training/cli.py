@@ -178,7 +178,7 @@ def _genre_fusion(args: argparse.Namespace) -> int:
     from training.genre_fusion_runs import train_genre_fusion
 
     config = GenreFusionConfig(steps=args.steps, genres=tuple(args.genres), dd_weight=args.dd_weight,
-                               npd_weight=args.npd_weight)
+                               npd_weight=args.npd_weight, nd_weight=args.nd_weight)
     train_genre_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -386,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     genre_fusion.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     genre_fusion.add_argument("--genres", nargs=2, choices=GENRES, default=list(GenreFusionConfig().genres),
                               metavar=("A", "B"), help="the two genres to fuse (default folk celtic)")
-    for statistic in ("dd", "npd"):
+    for statistic in ("dd", "npd", "nd"):
         genre_fusion.add_argument(f"--{statistic}-weight", type=float, default=getattr(GenreFusionConfig(), f"{statistic}_weight"),
                                   help=f"weight of the squared distance between G_F's decoded {statistic.upper()} and the "
                                        "even blend of the two genres' (0: the critics alone)")

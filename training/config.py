@@ -156,14 +156,22 @@ class GenreFusionConfig(Settings):
     gradient_penalty: float = 10.0  # keeps the critics 1-Lipschitz, as the Wasserstein duality needs
     balance_weight: float = 1.0  # weight of the balance terms, Eq. 9 (D_F) and Eq. 13 (D_A, D_B)
     dual_learning_rate: float = 1e-5  # G_A and G_B (Eq. 14) move slowly: they start as the genres' fitted priors
-    # G_F's weights on the squared distances between its decoded DD and NPD and those of the even
-    # blend of the two genres' training windows (0: the critics alone); see training.decoded_statistics
-    dd_weight: float = 0.0
-    npd_weight: float = 0.0
+    # G_F's weights on the squared distances between its decoded DD, NPD and notes-per-window
+    # distribution (ND) and those of the even blend of the two genres' training windows (0: the
+    # critics alone); see training.decoded_statistics
+    dd_weight: float = 1000.0
+    npd_weight: float = 1000.0
+    nd_weight: float = 1000.0
     decoded_batch: int = 128  # G_F samples decoded per step for those terms (the decoder costs more than the critics)
     transpositions: int = 2
     eval_every: int = 250
     seed: int = 0
+
+    @property
+    def histogram_weights(self) -> dict[str, float]:
+        """The decoded statistics G_F is told about, with their weights (see training.decoded_statistics)."""
+        weights = {"dd": self.dd_weight, "npd": self.npd_weight, "nd": self.nd_weight}
+        return {name: weight for name, weight in weights.items() if weight > 0}
 
     @classmethod
     def from_dict(cls, data: dict) -> "GenreFusionConfig":

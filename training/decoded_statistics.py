@@ -1,13 +1,16 @@
 """FusionGAN's two statistics read from decoded latents with gradients, so a latent generator
 can be told which duration distribution (DD) and key-normalised pitch-class distribution (NPD)
 its melodies should have. The critics judge latents, and the decoder turns nearby latents into
-different notes, so critics alone cannot see the DD and NPD a listener (and Table I) hears."""
+different notes, so critics alone cannot see the DD and NPD a listener (and Table I) hears.
+
+Both are pooled over every note of a batch, so melodies that all sound alike can match them;
+a third statistic, the distribution of notes per window (ND), asks for the data's spread."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from engine.codec import HOLD, PITCH_MIN, PITCH_OFFSET
+from engine.codec import HOLD, PITCH_MIN, PITCH_OFFSET, WINDOW_STEPS
 from training import metrics
 
 
@@ -43,12 +46,27 @@ def decoded_dd(tokens: torch.Tensor) -> torch.Tensor:
     return counts / counts.sum().clamp_min(1e-9)
 
 
+NOTES_BIN = 4  # notes per window are binned 0, 4, 8, ... 64, each count shared by its two nearest bins
+
+
+def notes_distribution(notes: torch.Tensor) -> torch.Tensor:
+    """ND: the distribution of notes per window (N,) over bins NOTES_BIN apart, each count split
+    linearly between its two nearest bins so that the histogram has gradients."""
+    centres = torch.arange(0, WINDOW_STEPS + 1, NOTES_BIN, dtype=notes.dtype)
+    weights = (1 - (notes[:, None] - centres).abs() / NOTES_BIN).clamp_min(0)
+    return weights.sum(0) / len(notes)
+
+
 def decoded_histograms(tokens: torch.Tensor) -> dict[str, torch.Tensor]:
-    """:func:`decoded_dd` and :func:`decoded_npd` of one batch."""
-    return {"dd": decoded_dd(tokens), "npd": decoded_npd(tokens)}
+    """:func:`decoded_dd`, :func:`decoded_npd` and :func:`notes_distribution` of one batch."""
+    return {"dd": decoded_dd(tokens), "npd": decoded_npd(tokens),
+            "nd": notes_distribution(tokens[..., PITCH_OFFSET:].sum((1, 2)))}
 
 
 def blend_histograms(windows: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """DD and NPD of an even blend of domains: the mean of each domain's histogram."""
-    return {"dd": np.mean([metrics.duration_distribution(w) for w in windows], axis=0),
-            "npd": np.mean([metrics.normalised_pitch_distribution(w) for w in windows], axis=0)}
+    """DD, NPD and ND of an even blend of domains: the mean of each domain's histogram."""
+    def nd(tokens: np.ndarray) -> np.ndarray:
+        return notes_distribution(torch.as_tensor((tokens >= PITCH_OFFSET).sum(-1), dtype=torch.float32)).numpy()
+
+    return {name: np.mean([histogram(w) for w in windows], axis=0) for name, histogram in
+            (("dd", metrics.duration_distribution), ("npd", metrics.normalised_pitch_distribution), ("nd", nd))}

@@ -97,10 +97,19 @@ def table_one(engine: Engine, corpus: Corpus, pair: tuple[str, str], runs: Path,
             engine, {a_name: 0.5, b_name: 0.5}, SAMPLES, 1.0, rng))
     references = {g: histograms(test[g]) for g in pair}
     rows = {name: {"row": fusion_row(references[a_name], references[b_name], histograms(windows)),
-                   "histograms": {k: v.tolist() for k, v in histograms(windows).items()}}
+                   "histograms": {k: v.tolist() for k, v in histograms(windows).items()},
+                   "notes_per_window": notes_per_window(windows)}
             for name, windows in systems.items()}
     return {"domains": list(pair), "samples": SAMPLES, "systems": rows,
-            "references": {g: {k: v.tolist() for k, v in references[g].items()} for g in pair}}
+            "references": {g: {k: v.tolist() for k, v in references[g].items()} for g in pair},
+            "reference_notes_per_window": {g: notes_per_window(test[g]) for g in pair}}
+
+
+def notes_per_window(windows: np.ndarray) -> dict[str, float]:
+    """Mean and spread of the notes in each window: DD and NPD pool every note, so a system
+    whose melodies all sound alike can match them; this shows it."""
+    notes = (windows >= codec.PITCH_OFFSET).sum(-1)
+    return {"mean": float(notes.mean()), "std": float(notes.std())}
 
 
 def genre_samples_nearer_own(engine: Engine, corpus: Corpus, rng: np.random.Generator) -> dict:

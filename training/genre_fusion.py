@@ -9,8 +9,8 @@ the generators need no policy gradient, and a gradient penalty keeps the critics
   D_A(X_A) >= D_A(G_F) >= D_A(X_B) (Eq. 12) to stay close; D_B likewise;
 - G_F is fed back by all three critics (Eq. 2 / Eq. 4);
 - G_A and G_B start as the genres' fitted priors and follow Eq. 14 at a small learning rate;
-- with ``dd_weight`` or ``npd_weight`` > 0, G_F is also told the durations or pitch classes its
-  decoded melodies should have (:mod:`training.decoded_statistics`).
+- with histogram weights > 0, G_F is also told the durations, pitch classes and notes per window
+  its decoded melodies should have (:mod:`training.decoded_statistics`).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from engine.codec import PITCH_OFFSET
 from training.config import GenreFusionConfig
 from training.decoded_statistics import decoded_histograms
 from training.loop import ResumableRun
@@ -28,6 +29,11 @@ from training.pair_models import mlp
 from training.reality_guide import straight_through_tokens
 
 Decoder = Callable[[torch.Tensor], torch.Tensor]  # latents -> token logits, frozen
+
+
+def onsets_per_window(logits: torch.Tensor) -> torch.Tensor:
+    """Notes in each greedily decoded window (N,)."""
+    return (logits.argmax(-1) >= PITCH_OFFSET).sum(-1).float()
 
 
 class GaussianGenerator(nn.Module):
@@ -70,8 +76,8 @@ def _critic(latent_size: int, config: GenreFusionConfig) -> nn.Module:
 
 class GenreFusionTraining(ResumableRun):
     """Trains G_F (and nudges G_A, G_B) against D_A, D_B, D_F on two genres' latents; given a
-    ``decoder`` and ``targets`` (DD and NPD), G_F also pays ``config.dd_weight`` and
-    ``config.npd_weight`` times the squared distances between its decoded histograms and them,
+    ``decoder`` and ``targets`` (DD, NPD and ND), G_F also pays ``config.histogram_weights``
+    times the squared distances between its decoded histograms and them,
     and best.pt keeps the checkpoint nearest the targets (otherwise the last is the one to use)."""
 
     description = "genre fusion"
@@ -83,10 +89,9 @@ class GenreFusionTraining(ResumableRun):
         super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "encoder_sha256": space})
         torch.manual_seed(config.seed)
         self.config = config
-        self.weights = {name: weight for name, weight in (("dd", config.dd_weight), ("npd", config.npd_weight))
-                        if weight > 0}
+        self.weights = config.histogram_weights
         if self.weights and (decoder is None or targets is None):
-            raise ValueError("dd_weight or npd_weight > 0 needs a decoder and target histograms")
+            raise ValueError("a histogram weight > 0 needs a decoder and target histograms")
         self.decoder = decoder
         self.targets = {name: torch.as_tensor(value, dtype=torch.float32) for name, value in (targets or {}).items()}
         self.data = {"a": torch.as_tensor(latents_a, dtype=torch.float32),
@@ -140,13 +145,13 @@ class GenreFusionTraining(ResumableRun):
         return loss
 
     def histogram_gaps(self, latents: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Squared Euclidean distances between the DD and NPD of ``latents`` decoded and the targets."""
+        """Squared Euclidean distances between the weighted histograms of ``latents`` decoded and the targets."""
         decoded = decoded_histograms(straight_through_tokens(self.decoder(latents)))
-        return {name: ((decoded[name] - target) ** 2).sum() for name, target in self.targets.items()}
+        return {name: ((decoded[name] - self.targets[name]) ** 2).sum() for name in self.weights}
 
     def generator_loss(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """G_F's loss (all three critics' feedback, Eq. 4), G_A's plus G_B's (Eq. 14), and
-        G_F's decoded histogram gaps (none unless ``dd_weight`` or ``npd_weight`` > 0)."""
+        G_F's decoded histogram gaps (none without histogram weights)."""
         d = self.critics
         g = self._generated()
         loss_f = -(d["f"](g["f"]).mean() + d["a"](g["f"]).mean() + d["b"](g["f"]).mean())
@@ -181,14 +186,18 @@ class GenreFusionTraining(ResumableRun):
         fused = torch.as_tensor(self.sample(1024))
         to_a = (fused.mean(0) - self.data["a"].mean(0)).norm().item()
         to_b = (fused.mean(0) - self.data["b"].mean(0)).norm().item()
-        decoded = {}
-        if self.decoder is not None and self.targets:
+        decoded, spread = {}, {}
+        if self.decoder is not None and self.weights:
             with torch.no_grad():
                 decoded = {f"{name}_to_target": gap.item() ** 0.5 for name, gap in self.histogram_gaps(fused).items()}
+                # Pooled histograms can be matched by melodies that all sound alike: watch the spread.
+                data = torch.cat([self.data["a"][:512], self.data["b"][:512]])
+                spread = {f"onsets_spread_{name}": onsets_per_window(self.decoder(z)).std().item()
+                          for name, z in (("fused", fused), ("data", data))}
         # GAN losses do not rank checkpoints; the histogram distances do, when G_F is given targets.
         score = -sum(decoded.values()) if decoded else float(self.step)
         return {"centre_to_a": to_a, "centre_to_b": to_b, "position": to_a / max(to_a + to_b, 1e-9),
-                **decoded, "score": score}
+                **decoded, **spread, "score": score}
 
     def state(self) -> dict:
         return {"g_f": self.g_f.state_dict(), "g_a": self.g_a.state_dict(), "g_b": self.g_b.state_dict(),

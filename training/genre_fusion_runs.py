@@ -38,15 +38,15 @@ def genre_latents(backend: BundleBackend, corpus: Corpus, genre: str, copies: in
 def train_genre_fusion(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
                        max_minutes: float | None = None) -> None:
     """Train G_F between ``config.genres`` in the bundle's latent space (with the bundle's
-    decoder frozen and the even blend of the genres' training windows' DD and NPD, when
-    ``config.dd_weight`` or ``config.npd_weight`` > 0)."""
+    decoder frozen and the even blend of the genres' training windows' histograms, when
+    ``config.histogram_weights`` has any)."""
     backend = BundleBackend(bundle_dir)
     bundle = load_bundle(bundle_dir)
     genres = {g.name: g for g in bundle.genres}
     a, b = config.genres
     latents = [genre_latents(backend, corpus, name, config.transpositions, config.seed) for name in (a, b)]
     decoder, targets = None, None
-    if config.dd_weight > 0 or config.npd_weight > 0:
+    if config.histogram_weights:
         decoder = torch_model_from_bundle(bundle_dir).eval().requires_grad_(False).decode
         targets = blend_histograms([corpus.windows[corpus.select("train", name)].astype(np.int64) for name in (a, b)])
     GenreFusionTraining(config, *latents, (genres[a].mean, genres[a].std), (genres[b].mean, genres[b].std),
