@@ -7,11 +7,15 @@ Both are pooled over every note of a batch, so melodies that all sound alike can
 a third statistic, the distribution of notes per window (ND), asks for the data's spread."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import torch
 
 from engine.codec import HOLD, PITCH_MIN, PITCH_OFFSET, WINDOW_STEPS
 from training import metrics
+
+ArrayOrTensor = TypeVar("ArrayOrTensor", np.ndarray, torch.Tensor)
 
 
 def decoded_npd(tokens: torch.Tensor) -> torch.Tensor:
@@ -49,6 +53,11 @@ def decoded_dd(tokens: torch.Tensor) -> torch.Tensor:
 NOTES_BIN = 4  # notes per window are binned 0, 4, 8, ... 64, each count shared by its two nearest bins
 
 
+def notes_per_window(tokens: ArrayOrTensor) -> ArrayOrTensor:
+    """Notes (onsets) in each window of greedy tokens (N, steps): numpy or torch."""
+    return (tokens >= PITCH_OFFSET).sum(-1)
+
+
 def notes_distribution(notes: torch.Tensor) -> torch.Tensor:
     """ND: the distribution of notes per window (N,) over bins NOTES_BIN apart, each count split
     linearly between its two nearest bins so that the histogram has gradients."""
@@ -66,7 +75,7 @@ def decoded_histograms(tokens: torch.Tensor) -> dict[str, torch.Tensor]:
 def blend_histograms(windows: list[np.ndarray]) -> dict[str, np.ndarray]:
     """DD, NPD and ND of an even blend of domains: the mean of each domain's histogram."""
     def nd(tokens: np.ndarray) -> np.ndarray:
-        return notes_distribution(torch.as_tensor((tokens >= PITCH_OFFSET).sum(-1), dtype=torch.float32)).numpy()
+        return notes_distribution(torch.as_tensor(notes_per_window(tokens), dtype=torch.float32)).numpy()
 
     return {name: np.mean([histogram(w) for w in windows], axis=0) for name, histogram in
             (("dd", metrics.duration_distribution), ("npd", metrics.normalised_pitch_distribution), ("nd", nd))}

@@ -15,6 +15,7 @@ import torch
 from engine import Engine, codec, latent_tools
 from training import metrics
 from training.corpus import GENRES, Corpus
+from training.decoded_statistics import notes_per_window
 from training.mle_baseline import trained_language_model
 
 SAMPLES = 512
@@ -98,17 +99,17 @@ def table_one(engine: Engine, corpus: Corpus, pair: tuple[str, str], runs: Path,
     references = {g: histograms(test[g]) for g in pair}
     rows = {name: {"row": fusion_row(references[a_name], references[b_name], histograms(windows)),
                    "histograms": {k: v.tolist() for k, v in histograms(windows).items()},
-                   "notes_per_window": notes_per_window(windows)}
+                   "notes_per_window": notes_spread(windows)}
             for name, windows in systems.items()}
     return {"domains": list(pair), "samples": SAMPLES, "systems": rows,
             "references": {g: {k: v.tolist() for k, v in references[g].items()} for g in pair},
-            "reference_notes_per_window": {g: notes_per_window(test[g]) for g in pair}}
+            "reference_notes_per_window": {g: notes_spread(test[g]) for g in pair}}
 
 
-def notes_per_window(windows: np.ndarray) -> dict[str, float]:
+def notes_spread(windows: np.ndarray) -> dict[str, float]:
     """Mean and spread of the notes in each window: DD and NPD pool every note, so a system
     whose melodies all sound alike can match them; this shows it."""
-    notes = (windows >= codec.PITCH_OFFSET).sum(-1)
+    notes = notes_per_window(windows)
     return {"mean": float(notes.mean()), "std": float(notes.std())}
 
 

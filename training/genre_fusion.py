@@ -21,19 +21,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.codec import PITCH_OFFSET
 from training.config import GenreFusionConfig
-from training.decoded_statistics import decoded_histograms
+from training.decoded_statistics import decoded_histograms, notes_per_window
 from training.loop import ResumableRun
 from training.pair_models import mlp
 from training.reality_guide import straight_through_tokens
 
 Decoder = Callable[[torch.Tensor], torch.Tensor]  # latents -> token logits, frozen
-
-
-def onsets_per_window(logits: torch.Tensor) -> torch.Tensor:
-    """Notes in each greedily decoded window (N,)."""
-    return (logits.argmax(-1) >= PITCH_OFFSET).sum(-1).float()
 
 
 class GaussianGenerator(nn.Module):
@@ -192,7 +186,7 @@ class GenreFusionTraining(ResumableRun):
                 decoded = {f"{name}_to_target": gap.item() ** 0.5 for name, gap in self.histogram_gaps(fused).items()}
                 # Pooled histograms can be matched by melodies that all sound alike: watch the spread.
                 data = torch.cat([self.data["a"][:512], self.data["b"][:512]])
-                spread = {f"onsets_spread_{name}": onsets_per_window(self.decoder(z)).std().item()
+                spread = {f"onsets_spread_{name}": notes_per_window(self.decoder(z).argmax(-1)).float().std().item()
                           for name, z in (("fused", fused), ("data", data))}
         # GAN losses do not rank checkpoints; the histogram distances do, when G_F is given targets.
         score = -sum(decoded.values()) if decoded else float(self.step)
