@@ -150,6 +150,8 @@ def test_iterated_fusion_starts_from_a_run_and_feeds_g_its_own_outputs(tmp_path)
                                tmp_path / "iterated")
     for name, weights in first.generator_net.state_dict().items():
         assert torch.equal(started.generator_net.state_dict()[name], weights), name
+    with pytest.raises(SystemExit, match="no checkpoint at"):
+        _fusion_training(replace(base, start_from=str(tmp_path / "nope.pt")), tmp_path / "nope")
     started.generator_net = lambda left, right, style, strength: (left + 1, right + 2)
     left, right = started._iterated(torch.zeros(400, 4), torch.zeros(400, 4), None, None)
     assert set(left[:, 0].tolist()) == {0, 1, 2, 3}, "each row is fused 0..3 times"

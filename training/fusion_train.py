@@ -77,6 +77,8 @@ class FusionTraining(ResumableRun):
         self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), config.learning_rate, betas=betas)
         self.rng = torch.Generator().manual_seed(config.seed)
         if config.start_from:
+            if not Path(config.start_from).is_file():
+                raise SystemExit(f"no checkpoint at {config.start_from} to start from")
             weights = torch.load(config.start_from, weights_only=False)["state"]
             self.generator_net.load_state_dict(weights["generator"])
             self.discriminator.load_state_dict(weights["discriminator"])
@@ -119,6 +121,8 @@ class FusionTraining(ResumableRun):
                   strength: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Each row already fused 0..``config.iterated`` times with its own conditions, so G
         also learns from the pairs it meets when a musician asks for several iterations."""
+        if not self.config.iterated:  # draws nothing, so runs without it keep their random stream
+            return left, right
         depth = torch.randint(0, self.config.iterated + 1, (len(left),), generator=self.rng)[:, None]
         with torch.no_grad():
             for level in range(1, self.config.iterated + 1):
