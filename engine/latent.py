@@ -10,7 +10,7 @@ from .bundle import Bundle, BundleError
 from .codec import WINDOW_STEPS
 
 
-PAIR_ROLES = ("fusion", "continuation", "genre_fusion", "judge")  # optional models
+PAIR_ROLES = ("fusion", "continuation", "genre_fusion", "genre_prior", "judge")  # optional models
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -102,8 +102,12 @@ class LatentModel:
 
     def has(self, role: str) -> bool:
         """Whether the bundle ships the model with this role (``fusion``, ``continuation``, ``genre_fusion``,
-        ``judge``)."""
+        ``genre_prior``, ``judge``)."""
         return role in self._sessions
+
+    def run(self, role: str, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """The outputs of the bundle's graph with this role for named inputs."""
+        return self._sessions[role].run(None, feed)
 
     def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
              similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,7 +138,13 @@ class LatentModel:
 
     def fused_genres(self, noise: np.ndarray) -> np.ndarray:
         """FusionGAN's fused-domain latents G_F(noise) for noise (B, noise_size)."""
-        return self._sessions["genre_fusion"].run(None, {"noise": np.asarray(noise, dtype=np.float32)})[0]
+        return self.run("genre_fusion", {"noise": np.asarray(noise, dtype=np.float32)})[0]
+
+    def genre_prior(self, noise: np.ndarray, genres: np.ndarray) -> np.ndarray:
+        """The genre-conditioned prior's latents for noise (B, latent) and genre one-hots (B, genres)
+        in the order of the manifest's ``genre_prior.genres``."""
+        return self.run("genre_prior", {"noise": np.asarray(noise, dtype=np.float32),
+                                        "genre": np.asarray(genres, dtype=np.float32)})[0]
 
     def judge(self, phrases: np.ndarray) -> np.ndarray:
         """The judge's logits (B,) that each 8-bar token phrase (B, 128) is two consecutive

@@ -48,23 +48,39 @@ def blend(engine: "Engine", weights: Mapping[str, float]) -> tuple[np.ndarray, n
     return np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32)
 
 
+def sample_each_genre(engine: "Engine", names: list[str], temperature: float, rng: np.random.Generator) -> np.ndarray:
+    """One latent per genre name: from the bundle's genre-conditioned generator when it has one
+    for these genres (its noise scaled by ``temperature``), else from each genre's Gaussian prior
+    (its spread scaled by ``temperature``)."""
+    size = engine.bundle.latent_size
+    noise = rng.standard_normal((len(names), size)).astype(np.float32)
+    learned = engine.bundle.manifest.get("genre_prior", {}).get("genres", [])
+    if engine.model.has("genre_prior") and set(names) <= set(learned):
+        one_hot = np.eye(len(learned), dtype=np.float32)[[learned.index(name) for name in names]]
+        return engine.model.genre_prior(temperature * noise, one_hot)
+    means = np.stack([engine.genres_by_name[name].mean for name in names])
+    stds = np.stack([engine.genres_by_name[name].std for name in names])
+    return (means + temperature * stds * noise).astype(np.float32)
+
+
 def sample_genres(engine: "Engine", weights: Mapping[str, float], count: int, temperature: float,
                   rng: np.random.Generator) -> np.ndarray:
-    """Latents for a genre or blend. A blend of exactly the two genres the bundle's FusionGAN
-    generator fuses goes through it: G_F's samples at equal weights, moved toward the heavier
-    genre's prior samples as the weights part. Any other blend mixes the genre priors."""
-    size = engine.bundle.latent_size
+    """Latents for a genre or blend. One genre goes through :func:`sample_each_genre`. A blend of
+    exactly the two genres the bundle's FusionGAN generator fuses goes through it: G_F's samples
+    at equal weights, moved toward the heavier genre's samples as the weights part. Any other
+    blend mixes the genre priors."""
+    if len(weights) == 1:
+        return sample_each_genre(engine, list(weights) * count, temperature, rng)
     fused = engine.bundle.manifest.get("genre_fusion", {}).get("genres", [])
     if engine.model.has("genre_fusion") and len(weights) == 2 and set(weights) == set(fused) and min(weights.values()) > 0:
         noise = rng.standard_normal((count, engine.bundle.manifest["genre_fusion"]["noise_size"])).astype(np.float32)
         z_fused = engine.model.fused_genres(temperature * noise)
         heavier = max(weights, key=lambda name: (weights[name], name == fused[0]))
-        mean, std = blend(engine, {heavier: 1.0})
-        z_pure = mean + temperature * std * rng.standard_normal((count, size)).astype(np.float32)
+        z_pure = sample_each_genre(engine, [heavier] * count, temperature, rng)
         toward = 2 * weights[heavier] - 1  # 0 at equal weights, 1 for one genre alone
         return ((1 - toward) * z_fused + toward * z_pure).astype(np.float32)
     mean, std = blend(engine, weights)
-    return (mean + temperature * std * rng.standard_normal((count, size))).astype(np.float32)
+    return (mean + temperature * std * rng.standard_normal((count, engine.bundle.latent_size))).astype(np.float32)
 
 
 def likeliest_genre_means(engine: "Engine", z: np.ndarray) -> np.ndarray:

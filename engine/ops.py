@@ -74,6 +74,7 @@ class Engine:
                            "candidates": picking.candidate_count(self, None)}}
                if self.model.has("fusion") else {}),
             **({"genre_fusion": manifest["genre_fusion"]["genres"]} if self.model.has("genre_fusion") else {}),
+            **({"genre_prior": manifest["genre_prior"]["genres"]} if self.model.has("genre_prior") else {}),
         }
 
     def encode(self, clip: Clip) -> tuple[np.ndarray, list[str]]:
@@ -147,11 +148,9 @@ class Engine:
             raise LimitError(f"variations must be 1..{MAX_VARIATIONS}, got {variations}")
         rng = np.random.default_rng(seed)
         if genre is None:
-            genres = self.bundle.genres
-            chosen = [genres[i] for i in rng.integers(0, len(genres), variations)]
-            means, stds = np.stack([g.mean for g in chosen]), np.stack([g.std for g in chosen])
-            noise = rng.standard_normal((variations, self.bundle.latent_size)).astype(np.float32)
-            z = (means + temperature * stds * noise).astype(np.float32)
+            names = [g.name for g in self.bundle.genres]
+            z = latent_tools.sample_each_genre(self, [names[i] for i in rng.integers(0, len(names), variations)],
+                                               temperature, rng)
         else:
             z = latent_tools.sample_genres(self, latent_tools.genre_weights(self, genre), variations, temperature, rng)
         z = self.set_faders(z, faders or {})

@@ -192,6 +192,26 @@ def _export_genre_fusion(args: argparse.Namespace) -> int:
     return 0
 
 
+def _genre_prior(args: argparse.Namespace) -> int:
+    from training.config import GenrePriorConfig
+    from training.corpus import build_corpus
+    from training.genre_prior_runs import train_genre_prior
+
+    config = GenrePriorConfig(steps=args.steps, dd_weight=args.dd_weight, npd_weight=args.npd_weight,
+                              nd_weight=args.nd_weight)
+    train_genre_prior(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
+    return 0
+
+
+def _export_genre_prior(args: argparse.Namespace) -> int:
+    from training.genre_prior_runs import export_genre_prior
+
+    manifest = export_genre_prior(args.bundle, args.checkpoint)
+    print(f"added the genre prior {manifest['genre_prior']['genres']} to {args.bundle}: parity "
+          f"{manifest['parity']['genre_prior_max_abs_error']:.2e}")
+    return 0
+
+
 def _export_pairs(args: argparse.Namespace) -> int:
     from training.export_pairs import export_pairs
 
@@ -378,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     quantize.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
     quantize.set_defaults(func=_quantize)
 
-    from training.config import GenreFusionConfig
+    from training.config import GenreFusionConfig, GenrePriorConfig
     from training.corpus import GENRES
 
     genre_fusion = pair_command("genre-fusion", "train FusionGAN's fused-genre generator in a bundle's latent space",
@@ -386,14 +406,24 @@ def build_parser() -> argparse.ArgumentParser:
     genre_fusion.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     genre_fusion.add_argument("--genres", nargs=2, choices=GENRES, default=list(GenreFusionConfig().genres),
                               metavar=("A", "B"), help="the two genres to fuse (default folk celtic)")
+    genre_prior = pair_command("genre-prior", "train the genre-conditioned prior that generate samples a genre from",
+                               _genre_prior, GenrePriorConfig().steps, Path("runs/genre-prior"))
+    genre_prior.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     for statistic in ("dd", "npd", "nd"):
         genre_fusion.add_argument(f"--{statistic}-weight", type=float, default=getattr(GenreFusionConfig(), f"{statistic}_weight"),
                                   help=f"weight of the squared distance between G_F's decoded {statistic.upper()} and the "
                                        "even blend of the two genres' (0: the critics alone)")
+        genre_prior.add_argument(f"--{statistic}-weight", type=float, default=getattr(GenrePriorConfig(), f"{statistic}_weight"),
+                                 help=f"weight of the squared distance between each genre's decoded {statistic.upper()} "
+                                      "and its training windows' (0: the critic alone)")
     export_genre = commands.add_parser("export-genre-fusion", help="add the fused-genre generator to a bundle")
     export_genre.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     export_genre.add_argument("--checkpoint", type=Path, default=Path("runs/genre-fusion/last.pt"))
     export_genre.set_defaults(func=_export_genre_fusion)
+    export_prior = commands.add_parser("export-genre-prior", help="add the genre-conditioned prior to a bundle")
+    export_prior.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    export_prior.add_argument("--checkpoint", type=Path, default=Path("runs/genre-prior/best.pt"))
+    export_prior.set_defaults(func=_export_genre_prior)
     return parser
 
 

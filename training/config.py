@@ -12,6 +12,20 @@ class Settings:
         return asdict(self)
 
 
+class HistogramWeights:
+    """Mixin of generator settings with ``dd_weight``, ``npd_weight`` and ``nd_weight``."""
+
+    dd_weight: float
+    npd_weight: float
+    nd_weight: float
+
+    @property
+    def histogram_weights(self) -> dict[str, float]:
+        """The decoded statistics the generator is told about, with their weights (see training.decoded_statistics)."""
+        weights = {"dd": self.dd_weight, "npd": self.npd_weight, "nd": self.nd_weight}
+        return {name: weight for name, weight in weights.items() if weight > 0}
+
+
 @dataclass(frozen=True)
 class ModelConfig(Settings):
     """Named, frozen hyper-parameters; saved in checkpoints and the bundle manifest."""
@@ -142,7 +156,7 @@ class RealityConfig(Settings):
 
 
 @dataclass(frozen=True)
-class GenreFusionConfig(Settings):
+class GenreFusionConfig(Settings, HistogramWeights):
     """FusionGAN in the VAE's latent space: G_F against Wasserstein critics D_A, D_B, D_F."""
 
     genres: tuple[str, str] = ("folk", "celtic")
@@ -167,13 +181,37 @@ class GenreFusionConfig(Settings):
     eval_every: int = 250
     seed: int = 0
 
-    @property
-    def histogram_weights(self) -> dict[str, float]:
-        """The decoded statistics G_F is told about, with their weights (see training.decoded_statistics)."""
-        weights = {"dd": self.dd_weight, "npd": self.npd_weight, "nd": self.nd_weight}
-        return {name: weight for name, weight in weights.items() if weight > 0}
-
     @classmethod
     def from_dict(cls, data: dict) -> "GenreFusionConfig":
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{**data, "genres": tuple(data["genres"])})
+
+
+@dataclass(frozen=True)
+class GenrePriorConfig(Settings, HistogramWeights):
+    """A genre-conditioned latent generator G(noise, genre) for ``generate``: it starts as the
+    genre's Gaussian prior and learns against a conditional Wasserstein critic on the genre's
+    latents and the decoded statistics of the genre's training windows."""
+
+    genres: tuple[str, ...] = ("folk", "celtic", "chorale")  # the order of the genre input's one-hot
+    steps: int = 2000  # generator updates
+    critic_steps: int = 5
+    batch_size: int = 256  # latents per critic batch, genres drawn evenly
+    learning_rate: float = 1e-4
+    hidden: int = 256
+    layers: int = 4
+    gradient_penalty: float = 10.0
+    # weights of the squared distances between each genre's decoded DD, NPD and notes-per-window
+    # distribution and those of its own training windows (see training.decoded_statistics)
+    dd_weight: float = 1000.0
+    npd_weight: float = 1000.0
+    nd_weight: float = 1000.0
+    decoded_batch: int = 64  # samples per genre decoded per step for those terms
+    transpositions: int = 2
+    eval_every: int = 250
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GenrePriorConfig":
         """Inverse of :meth:`to_dict`."""
         return cls(**{**data, "genres": tuple(data["genres"])})

@@ -14,6 +14,7 @@ import torch
 
 from engine.codec import HOLD, PITCH_MIN, PITCH_OFFSET, WINDOW_STEPS
 from training import metrics
+from training.reality_guide import straight_through_tokens
 
 ArrayOrTensor = TypeVar("ArrayOrTensor", np.ndarray, torch.Tensor)
 
@@ -79,3 +80,10 @@ def blend_histograms(windows: list[np.ndarray]) -> dict[str, np.ndarray]:
 
     return {name: np.mean([histogram(w) for w in windows], axis=0) for name, histogram in
             (("dd", metrics.duration_distribution), ("npd", metrics.normalised_pitch_distribution), ("nd", nd))}
+
+
+def histogram_gaps(logits: torch.Tensor, targets: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Squared Euclidean distance between each histogram of ``targets`` (by name) and that of
+    the greedy windows of ``logits`` (N, steps, vocab), with straight-through gradients."""
+    decoded = decoded_histograms(straight_through_tokens(logits))
+    return {name: ((decoded[name] - target) ** 2).sum() for name, target in targets.items()}

@@ -93,6 +93,28 @@ def staged_bundle(bundle_dir: Path) -> Iterator[Path]:
     staging.rename(bundle_dir)
 
 
+def add_latent_generator(bundle_dir: Path, role: str, generator: nn.Module, inputs: dict[str, torch.Tensor],
+                         entry: dict) -> dict:
+    """Add one latent generator to the bundle as ``{role}.onnx`` (float16-stored weights), with
+    ``entry`` as the manifest's ``role`` section, after checking the engine runs it as PyTorch
+    does (via a staging copy, so a failed check leaves the bundle as it was)."""
+    round_to_half(generator)
+    path = f"{role}.onnx"
+    with staged_bundle(bundle_dir) as staging:
+        export_graph(generator, inputs, ["z"], staging / path)
+        manifest = json.loads((staging / "manifest.json").read_text())
+        manifest["files"][role] = {"path": path, "sha256": sha256_of(staging / path)}
+        manifest[role] = entry
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        with torch.no_grad():
+            expected = (generator(*inputs.values()),)
+        got = LatentModel(load_bundle(staging)).run(role, {name: value.numpy() for name, value in inputs.items()})[0]
+        error = check_parity(expected, (got,), role.replace("_", " "))
+        manifest["parity"] = {**(manifest.get("parity") or {}), f"{role}_max_abs_error": error}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
 def _add_pair_models(staging: Path, generator: FusionGenerator, density: ContinuationDensity | ContinuationFlow,
                      settings: dict[str, dict]) -> dict:
     size = load_bundle(staging).latent_size

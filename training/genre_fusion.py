@@ -22,10 +22,9 @@ import torch
 from torch import nn
 
 from training.config import GenreFusionConfig
-from training.decoded_statistics import decoded_histograms, notes_per_window
+from training.decoded_statistics import histogram_gaps, notes_per_window
 from training.loop import ResumableRun
 from training.pair_models import mlp
-from training.reality_guide import straight_through_tokens
 
 Decoder = Callable[[torch.Tensor], torch.Tensor]  # latents -> token logits, frozen
 
@@ -140,8 +139,7 @@ class GenreFusionTraining(ResumableRun):
 
     def histogram_gaps(self, latents: torch.Tensor) -> dict[str, torch.Tensor]:
         """Squared Euclidean distances between the weighted histograms of ``latents`` decoded and the targets."""
-        decoded = decoded_histograms(straight_through_tokens(self.decoder(latents)))
-        return {name: ((decoded[name] - self.targets[name]) ** 2).sum() for name in self.weights}
+        return histogram_gaps(self.decoder(latents), {name: self.targets[name] for name in self.weights})
 
     def generator_loss(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """G_F's loss (all three critics' feedback, Eq. 4), G_A's plus G_B's (Eq. 14), and

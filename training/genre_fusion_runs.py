@@ -2,23 +2,20 @@
 generator trained in a bundle's latent space and added to the bundle as genre_fusion.onnx."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from engine.bundle import load_bundle, sha256_of
+from engine.bundle import load_bundle
 from engine.codec import transposition_room
-from engine.latent import LatentModel
 from training.config import GenreFusionConfig
 from training.corpus import Corpus
 from training.decoded_statistics import blend_histograms
 from training.evaluate import BundleBackend, encode_means
 from training.export import torch_model_from_bundle
-from training.export_pairs import check_parity, export_graph, require_same_space, staged_bundle
+from training.export_pairs import add_latent_generator, require_same_space
 from training.genre_fusion import FusedGenerator, GenreFusionTraining
-from training.half_weights import round_to_half
 from training.latent_pairs import transpose
 from training.pair_runs import encoder_sha256, load_run
 
@@ -66,19 +63,7 @@ def export_genre_fusion(bundle_dir: Path, checkpoint: Path) -> dict:
     """Add genre_fusion.onnx to the bundle, with a parity check (via a staging copy)."""
     require_same_space(checkpoint, bundle_dir)
     generator, config = fused_generator(checkpoint, load_bundle(bundle_dir).latent_size)
-    round_to_half(generator)
     noise = torch.randn(64, config.noise_size, generator=torch.Generator().manual_seed(0))
-    with staged_bundle(bundle_dir) as staging:
-        export_graph(generator, {"noise": noise}, ["z"], staging / "genre_fusion.onnx")
-        manifest = json.loads((staging / "manifest.json").read_text())
-        manifest["files"]["genre_fusion"] = {"path": "genre_fusion.onnx",
-                                             "sha256": sha256_of(staging / "genre_fusion.onnx")}
-        manifest["genre_fusion"] = {"genres": list(config.genres), "noise_size": config.noise_size,
-                                    "training": config.to_dict()}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        with torch.no_grad():
-            expected = (generator(noise),)
-        error = check_parity(expected, (LatentModel(load_bundle(staging)).fused_genres(noise.numpy()),), "genre fusion")
-        manifest["parity"] = {**(manifest.get("parity") or {}), "genre_fusion_max_abs_error": error}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    return manifest
+    return add_latent_generator(bundle_dir, "genre_fusion", generator, {"noise": noise},
+                                {"genres": list(config.genres), "noise_size": config.noise_size,
+                                 "training": config.to_dict()})
