@@ -104,7 +104,8 @@ def test_each_genres_histogram_term_pulls_toward_its_own_target(tmp_path):
 
     def gaps() -> list[torch.Tensor]:
         fake = run.generate(labels)
-        return [gap["nd"] for gap in run.histogram_gaps([fake[labels == g] for g in range(2)])]
+        rows = run.histogram_gaps([fake[labels == g] for g in range(2)])
+        return [row[g]["nd"] for g, row in enumerate(rows)]
 
     def mean_gaps() -> np.ndarray:
         with torch.no_grad():
@@ -117,3 +118,19 @@ def test_each_genres_histogram_term_pulls_toward_its_own_target(tmp_path):
         run.optimizer_g.step()
     assert (mean_gaps() < 0.75 * first).all()
     assert {"nd_own_0", "nd_nearest_other_1"} <= set(run.validate())
+
+
+def test_the_separation_hinge_asks_each_genre_to_be_nearer_its_own_targets(tmp_path):
+    from training.genre_prior import GenrePriorTraining
+
+    config = replace(CONFIG, genres=("folk", "celtic"), dd_weight=0.0, npd_weight=1.0, nd_weight=0.0, margin=0.2)
+    latents = [np.zeros((4, 8), np.float32)] * 2
+    run = GenrePriorTraining(config, latents, [(np.zeros(8, np.float32), np.ones(8, np.float32))] * 2,
+                             tmp_path / "run", decoder=lambda z: z, targets=[{"npd": np.zeros(12)}] * 2)
+    own, other = torch.tensor(0.25, requires_grad=True), torch.tensor(0.36)  # distances 0.5 and 0.6
+    hinge = run.separation([[{"npd": own}, {"npd": other}], [{"npd": other}, {"npd": other}]])
+    assert hinge.item() == pytest.approx((0.5 - 0.6 + 0.2) + 0.2, abs=1e-4)  # genre 1: as near the other genre
+    hinge.backward()
+    assert own.grad > 0
+    far = run.separation([[{"npd": torch.tensor(0.01)}, {"npd": other}], [{"npd": other}, {"npd": torch.tensor(0.01)}]])
+    assert far.item() == 0

@@ -198,7 +198,8 @@ def _genre_prior(args: argparse.Namespace) -> int:
     from training.genre_prior_runs import train_genre_prior
 
     config = GenrePriorConfig(steps=args.steps, dd_weight=args.dd_weight, npd_weight=args.npd_weight,
-                              nd_weight=args.nd_weight)
+                              nd_weight=args.nd_weight, decoded_batch=args.decoded_batch,
+                              separation_weight=args.separation_weight, margin=args.margin)
     train_genre_prior(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -409,6 +410,12 @@ def build_parser() -> argparse.ArgumentParser:
     genre_prior = pair_command("genre-prior", "train the genre-conditioned prior that generate samples a genre from",
                                _genre_prior, GenrePriorConfig().steps, Path("runs/genre-prior"))
     genre_prior.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    genre_prior.add_argument("--decoded-batch", type=whole_number(1), default=GenrePriorConfig().decoded_batch,
+                             help="samples per genre decoded per step for the histogram terms")
+    genre_prior.add_argument("--separation-weight", type=float, default=GenrePriorConfig().separation_weight,
+                             help="weight of the hinge asking each genre's decoded statistics to lie MARGIN nearer "
+                                  "its own training windows' than any other genre's (0: off)")
+    genre_prior.add_argument("--margin", type=float, default=GenrePriorConfig().margin)
     for statistic in ("dd", "npd", "nd"):
         genre_fusion.add_argument(f"--{statistic}-weight", type=float, default=getattr(GenreFusionConfig(), f"{statistic}_weight"),
                                   help=f"weight of the squared distance between G_F's decoded {statistic.upper()} and the "

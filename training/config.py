@@ -207,6 +207,10 @@ class GenrePriorConfig(Settings, HistogramWeights):
     npd_weight: float = 1000.0
     nd_weight: float = 1000.0
     decoded_batch: int = 64  # samples per genre decoded per step for those terms
+    # weight of a hinge asking each genre's decoded statistics to be ``margin`` nearer its own
+    # training windows' than any other genre's (Euclidean, as "nearer its own domain" is measured)
+    separation_weight: float = 0.0
+    margin: float = 0.02
     transpositions: int = 2
     eval_every: int = 250
     seed: int = 0

@@ -85,5 +85,9 @@ def blend_histograms(windows: list[np.ndarray]) -> dict[str, np.ndarray]:
 def histogram_gaps(logits: torch.Tensor, targets: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Squared Euclidean distance between each histogram of ``targets`` (by name) and that of
     the greedy windows of ``logits`` (N, steps, vocab), with straight-through gradients."""
-    decoded = decoded_histograms(straight_through_tokens(logits))
+    return squared_gaps(decoded_histograms(straight_through_tokens(logits)), targets)
+
+
+def squared_gaps(decoded: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Squared Euclidean distance between each histogram of ``targets`` and the same-named one of ``decoded``."""
     return {name: ((decoded[name] - target) ** 2).sum() for name, target in targets.items()}

@@ -18,10 +18,11 @@ import torch
 from torch import nn
 
 from training.config import GenrePriorConfig
-from training.decoded_statistics import histogram_gaps
+from training.decoded_statistics import decoded_histograms, squared_gaps
 from training.genre_fusion import Decoder, gradient_penalty
 from training.loop import ResumableRun
 from training.pair_models import mlp
+from training.reality_guide import straight_through_tokens
 
 
 class GenrePrior(nn.Module):
@@ -102,9 +103,20 @@ class GenrePriorTraining(ResumableRun):
         return critic(fake).mean() - critic(real).mean() + \
             self.config.gradient_penalty * gradient_penalty(critic, real, fake, self.rng)
 
-    def histogram_gaps(self, latents: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
-        """Per genre, the squared distances between its samples' decoded histograms and its targets."""
-        return [histogram_gaps(self.decoder(z), target) for z, target in zip(latents, self.targets)]
+    def histogram_gaps(self, latents: list[torch.Tensor]) -> list[list[dict[str, torch.Tensor]]]:
+        """Per genre g, per genre t: the squared distances between g's samples' decoded histograms
+        and t's targets."""
+        decoded = [decoded_histograms(straight_through_tokens(self.decoder(z))) for z in latents]
+        return [[squared_gaps(histograms, target) for target in self.targets] for histograms in decoded]
+
+    def separation(self, gaps: list[list[dict[str, torch.Tensor]]]) -> torch.Tensor:
+        """Hinge on each genre's samples being ``config.margin`` nearer their own targets than any
+        other genre's, per statistic: asks for what "nearer its own domain" measures."""
+        def distance(gap: torch.Tensor) -> torch.Tensor:
+            return (gap + 1e-8).sqrt()
+
+        return sum(torch.relu(distance(row[g][name]) - distance(row[o][name]) + self.config.margin)
+                   for g, row in enumerate(gaps) for o in range(len(row)) if o != g for name in self.weights)
 
     def train_step(self) -> dict[str, float]:
         for _ in range(self.config.critic_steps):
@@ -115,15 +127,18 @@ class GenrePriorTraining(ResumableRun):
         labels = self._labels(self.config.batch_size)
         fake = self.generate(labels)
         loss_g = -self.critic(torch.cat([fake, self._one_hot(labels)], -1)).mean()
-        gaps: list[dict[str, torch.Tensor]] = []
+        terms = {"critic": loss_d.item(), "generator": loss_g.item()}
         if self.weights:
             gaps = self.histogram_gaps([fake[labels == g][: self.config.decoded_batch] for g in range(self.genres)])
-        total = loss_g + sum(self.weights[name] * gap for genre in gaps for name, gap in genre.items())
+            separation = self.separation(gaps)
+            loss_g = loss_g + self.config.separation_weight * separation + sum(
+                self.weights[name] * row[g][name] for g, row in enumerate(gaps) for name in self.weights)
+            terms |= {"separation": separation.item(),
+                      **{f"{name}_gap_{g}": row[g][name].item() ** 0.5 for g, row in enumerate(gaps) for name in self.weights}}
         self.optimizer_g.zero_grad(set_to_none=True)
-        total.backward()
+        loss_g.backward()
         self.optimizer_g.step()
-        return {"critic": loss_d.item(), "generator": loss_g.item(),
-                **{f"{name}_gap_{g}": gap.item() ** 0.5 for g, genre in enumerate(gaps) for name, gap in genre.items()}}
+        return terms
 
     def sample(self, genre: int, count: int, seed: int = 0) -> np.ndarray:
         """``count`` latents of genre index ``genre``."""
@@ -141,13 +156,11 @@ class GenrePriorTraining(ResumableRun):
         if not (self.decoder is not None and self.weights):
             return {**out, "score": float(self.step)}
         with torch.no_grad():
-            logits = [self.decoder(z) for z in samples]
-            for g, genre_logits in enumerate(logits):
-                gaps = [histogram_gaps(genre_logits, target) for target in self.targets]
-                for name in self.weights:
-                    out[f"{name}_own_{g}"] = gaps[g][name].item() ** 0.5
-                    out[f"{name}_nearest_other_{g}"] = min(gaps[o][name].item() ** 0.5
-                                                           for o in range(self.genres) if o != g)
+            gaps = self.histogram_gaps(samples)
+        for g, row in enumerate(gaps):
+            for name in self.weights:
+                out[f"{name}_own_{g}"] = row[g][name].item() ** 0.5
+                out[f"{name}_nearest_other_{g}"] = min(row[o][name].item() ** 0.5 for o in range(self.genres) if o != g)
         out["score"] = -sum(value for key, value in out.items() if "_own_" in key)
         return out
 
