@@ -49,7 +49,9 @@ def test_training_resumes_and_logs_each_genres_distance_to_its_own_and_the_other
     assert last["step"] == 4 and "critic" in last and "generator" in last
     own = [f"{name}_own_{g}" for name in ("dd", "npd", "nd") for g in range(3)]
     assert set(own) <= set(last) and {f"npd_nearest_other_{g}" for g in range(3)} <= set(last)
-    assert last["score"] == pytest.approx(-sum(last[name] for name in own))
+    overlap = sum(max(0, last[f"{name}_own_{g}"] - last[f"{name}_nearest_other_{g}"])
+                  for name in ("dd", "npd", "nd") for g in range(3))
+    assert last["score"] == pytest.approx(-sum(last[name] for name in own) - overlap)
 
 
 def test_export_adds_the_prior_with_parity_and_info_names_it(prior_bundle):
@@ -134,3 +136,18 @@ def test_the_separation_hinge_asks_each_genre_to_be_nearer_its_own_targets(tmp_p
     assert own.grad > 0
     far = run.separation([[{"npd": torch.tensor(0.01)}, {"npd": other}], [{"npd": other}, {"npd": torch.tensor(0.01)}]])
     assert far.item() == 0
+
+
+def test_the_radius_penalty_spares_latents_within_the_genres_reach(tmp_path):
+    from training.genre_prior import GenrePriorTraining
+
+    rng = np.random.default_rng(0)
+    latents = [rng.normal(0, 1, (512, 8)).astype(np.float32), rng.normal(5, 2, (512, 8)).astype(np.float32)]
+    priors = [(np.zeros(8, np.float32), np.ones(8, np.float32)), (np.full(8, 5, np.float32), np.full(8, 2, np.float32))]
+    config = replace(CONFIG, genres=("folk", "celtic"), dd_weight=0.0, npd_weight=0.0, nd_weight=0.0)
+    run = GenrePriorTraining(config, latents, priors, tmp_path / "run")
+    assert run.reach.tolist() == pytest.approx([1.58, 1.58], abs=0.1)  # sqrt(chi2_8 99th percentile / 8)
+    labels = torch.tensor([0, 1])
+    assert run.radius_penalty(torch.tensor(np.stack([priors[0][0], priors[1][0]])), labels).item() == 0
+    far = torch.tensor(np.stack([np.full(8, 3.0), np.full(8, 5 + 2 * 3.0)]), dtype=torch.float32)  # radius 3 each
+    assert run.radius_penalty(far, labels).item() == pytest.approx(float(((3 - run.reach) ** 2).mean()), rel=1e-5)

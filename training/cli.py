@@ -199,7 +199,8 @@ def _genre_prior(args: argparse.Namespace) -> int:
 
     config = GenrePriorConfig(steps=args.steps, dd_weight=args.dd_weight, npd_weight=args.npd_weight,
                               nd_weight=args.nd_weight, decoded_batch=args.decoded_batch,
-                              separation_weight=args.separation_weight, margin=args.margin)
+                              separation_weight=args.separation_weight, margin=args.margin,
+                              radius_weight=args.radius_weight)
     train_genre_prior(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -416,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="weight of the hinge asking each genre's decoded statistics to lie MARGIN nearer "
                                   "its own training windows' than any other genre's (0: off)")
     genre_prior.add_argument("--margin", type=float, default=GenrePriorConfig().margin)
+    genre_prior.add_argument("--radius-weight", type=float, default=GenrePriorConfig().radius_weight,
+                             help="weight of the penalty on samples further from their genre's mean than its real "
+                                  "latents reach (0: off)")
     for statistic in ("dd", "npd", "nd"):
         genre_fusion.add_argument(f"--{statistic}-weight", type=float, default=getattr(GenreFusionConfig(), f"{statistic}_weight"),
                                   help=f"weight of the squared distance between G_F's decoded {statistic.upper()} and the "

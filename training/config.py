@@ -211,8 +211,12 @@ class GenrePriorConfig(Settings, HistogramWeights):
     # training windows' than any other genre's (Euclidean, as "nearer its own domain" is measured)
     separation_weight: float = 0.0
     margin: float = 0.02
+    # weight of a penalty on samples further from their genre's mean (in prior standard deviations)
+    # than the genre's real latents reach: far out, the decoder's int8 twin plays other notes than
+    # the float decoder G is trained through
+    radius_weight: float = 0.0
     transpositions: int = 2
-    eval_every: int = 250
+    eval_every: int = 125  # the score picks best.pt from noisy GAN steps: look often
     seed: int = 0
 
     @classmethod

@@ -24,6 +24,8 @@ from training.loop import ResumableRun
 from training.pair_models import mlp
 from training.reality_guide import straight_through_tokens
 
+RADIUS_QUANTILE = 0.99  # the reach of a genre's real latents
+
 
 class GenrePrior(nn.Module):
     """G: noise (B, latent) and genre one-hots (B, genres) -> latents (B, latent)."""
@@ -72,6 +74,17 @@ class GenrePriorTraining(ResumableRun):
         self.optimizer_g = torch.optim.Adam(self.generator.parameters(), config.learning_rate, betas=betas)
         self.optimizer_d = torch.optim.Adam(self.critic.parameters(), config.learning_rate, betas=betas)
         self.rng = torch.Generator().manual_seed(config.seed)
+        self.reach = torch.stack([self._radius(x, g).quantile(RADIUS_QUANTILE) for g, x in enumerate(self.data)])
+
+    def _radius(self, z: torch.Tensor, genre: int | torch.Tensor) -> torch.Tensor:
+        """Distance of each latent from its genre's mean, in the genre prior's standard deviations
+        per dimension (about 1 for a typical latent of the genre)."""
+        means, stds = self.generator.means[genre], self.generator.stds[genre]
+        return (((z - means) / stds) ** 2).mean(-1).sqrt()
+
+    def radius_penalty(self, fake: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Mean squared excess of each sample's radius over the reach of its genre's real latents."""
+        return (torch.relu(self._radius(fake, labels) - self.reach[labels]) ** 2).mean()
 
     def _labels(self, count: int) -> torch.Tensor:
         return torch.arange(count) % self.genres
@@ -127,7 +140,9 @@ class GenrePriorTraining(ResumableRun):
         labels = self._labels(self.config.batch_size)
         fake = self.generate(labels)
         loss_g = -self.critic(torch.cat([fake, self._one_hot(labels)], -1)).mean()
-        terms = {"critic": loss_d.item(), "generator": loss_g.item()}
+        radius = self.radius_penalty(fake, labels)
+        terms = {"critic": loss_d.item(), "generator": loss_g.item(), "radius": radius.item()}
+        loss_g = loss_g + self.config.radius_weight * radius
         if self.weights:
             gaps = self.histogram_gaps([fake[labels == g][: self.config.decoded_batch] for g in range(self.genres)])
             separation = self.separation(gaps)
@@ -148,11 +163,13 @@ class GenrePriorTraining(ResumableRun):
 
     def validate(self) -> dict[str, float]:
         """Each genre's decoded distances to its own targets and to the nearest other genre's, and
-        how far its samples' centre moved from the Gaussian prior's mean."""
+        how far its samples' centre moved from the Gaussian prior's mean. The score is minus the
+        sum of the distances to each genre's own targets and of any overlap (own minus nearest other)."""
         out: dict[str, float] = {}
         samples = [torch.as_tensor(self.sample(g, 1024)) for g in range(self.genres)]
         for g, z in enumerate(samples):
             out[f"centre_shift_{g}"] = (z.mean(0) - self.generator.means[g]).norm().item()
+            out[f"beyond_reach_{g}"] = (self._radius(z, g) > self.reach[g]).float().mean().item()
         if not (self.decoder is not None and self.weights):
             return {**out, "score": float(self.step)}
         with torch.no_grad():
@@ -161,7 +178,11 @@ class GenrePriorTraining(ResumableRun):
             for name in self.weights:
                 out[f"{name}_own_{g}"] = row[g][name].item() ** 0.5
                 out[f"{name}_nearest_other_{g}"] = min(row[o][name].item() ** 0.5 for o in range(self.genres) if o != g)
-        out["score"] = -sum(value for key, value in out.items() if "_own_" in key)
+        own = sum(value for key, value in out.items() if "_own_" in key)
+        # A genre nearer another genre's statistics than its own misses what generate is for: count it twice.
+        overlap = sum(max(0.0, out[f"{name}_own_{g}"] - out[f"{name}_nearest_other_{g}"])
+                      for g in range(self.genres) for name in self.weights)
+        out["score"] = -own - overlap
         return out
 
     def state(self) -> dict:
