@@ -194,7 +194,7 @@ class GenrePriorConfig(Settings, HistogramWeights):
     latents and the decoded statistics of the genre's training windows."""
 
     genres: tuple[str, ...] = ("folk", "celtic", "chorale")  # the order of the genre input's one-hot
-    steps: int = 2000  # generator updates
+    steps: int = 4000  # generator updates
     critic_steps: int = 5
     batch_size: int = 256  # latents per critic batch, genres drawn evenly
     learning_rate: float = 1e-4
@@ -204,17 +204,17 @@ class GenrePriorConfig(Settings, HistogramWeights):
     # weights of the squared distances between each genre's decoded DD, NPD and notes-per-window
     # distribution and those of its own training windows (see training.decoded_statistics)
     dd_weight: float = 1000.0
-    npd_weight: float = 1000.0
+    npd_weight: float = 10000.0  # pitch classes are what the Gaussian priors lost
     nd_weight: float = 1000.0
-    decoded_batch: int = 64  # samples per genre decoded per step for those terms
+    decoded_batch: int = 128  # samples per genre decoded per step for those terms
     # weight of a hinge asking each genre's decoded statistics to be ``margin`` nearer its own
     # training windows' than any other genre's (Euclidean, as "nearer its own domain" is measured)
-    separation_weight: float = 0.0
+    separation_weight: float = 500.0
     margin: float = 0.02
     # weight of a penalty on samples further from their genre's mean (in prior standard deviations)
     # than the genre's real latents reach: far out, the decoder's int8 twin plays other notes than
     # the float decoder G is trained through
-    radius_weight: float = 0.0
+    radius_weight: float = 1000.0
     transpositions: int = 2
     eval_every: int = 125  # the score picks best.pt from noisy GAN steps: look often
     seed: int = 0
