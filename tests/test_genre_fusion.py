@@ -95,6 +95,7 @@ def test_genre_evaluation_reports_table_one_and_the_tool_targets(fused_bundle, t
     assert 0 < mixture["mean"] <= 64 and mixture["std"] > 0
     assert set(results["table_one"]["reference_notes_per_window"]) == {"folk", "celtic"}
     assert set(results["nearer_own_domain"]) == {"folk", "celtic", "chorale"}
+    assert results["nearer_own_domain"]["folk"]["notes_per_window"]["mean"] > 0
     assert results["restyle_to_chorale"]["mean_note_steps_after"] > 0
     assert 0 <= results["optimize_first_pitch"]["hit_rate"] <= 1
     off_data = results["off_data_decoding"]

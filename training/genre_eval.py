@@ -114,16 +114,20 @@ def notes_spread(windows: np.ndarray) -> dict[str, float]:
 
 
 def genre_samples_nearer_own(engine: Engine, corpus: Corpus, rng: np.random.Generator) -> dict:
-    """For each genre's prior samples: DD/NPD Euclidean distance to every genre's test windows."""
-    references = {g: histograms(corpus.windows[corpus.select("test", g)].astype(np.int64)) for g in GENRES}
+    """For each genre's samples (as ``generate`` draws them): DD/NPD Euclidean distance to every
+    genre's test windows, and notes per window beside the genre's test windows'."""
+    tests = {g: corpus.windows[corpus.select("test", g)].astype(np.int64) for g in GENRES}
+    references = {g: histograms(windows) for g, windows in tests.items()}
     out = {}
     for genre in GENRES:
-        samples = histograms(decode(engine, latent_tools.sample_genres(engine, {genre: 1.0}, SAMPLES, 1.0, rng)))
+        windows = decode(engine, latent_tools.sample_genres(engine, {genre: 1.0}, SAMPLES, 1.0, rng))
+        samples = histograms(windows)
         distances = {stat: {other: metrics.distribution_distance(samples[stat], references[other][stat])
                             for other in GENRES} for stat in HISTOGRAMS}
         nearer = all(distances[stat][genre] < distances[stat][other] for stat in HISTOGRAMS for other in GENRES
                      if other != genre)
-        out[genre] = {"distances": distances, "nearer_own": nearer}
+        out[genre] = {"distances": distances, "nearer_own": nearer, "notes_per_window": notes_spread(windows),
+                      "test_notes_per_window": notes_spread(tests[genre])}
     return out
 
 
