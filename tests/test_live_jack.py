@@ -80,7 +80,10 @@ def test_call_response_answers_in_the_next_bars_on_16th_ticks(jack, tiny_pair_bu
         probe.settle()
         answers = answer_ticks(probe)
         assert answers, server_log(process)
-        assert all(TICKS_PER_BAR <= tick < 2 * TICKS_PER_BAR and tick % 6 == 0 for tick in answers), answers
+        # A note sent on its tick can arrive after the next one on a busy host (benchmarks/midi_timing.py
+        # measures how late): the grid is checked with one tick of delivery allowed.
+        assert all(TICKS_PER_BAR <= tick < 2 * TICKS_PER_BAR and tick % 6 in (0, 1) for tick in answers), answers
+        assert any(tick % 6 == 0 for tick in answers), answers
         assert probe.hanging() == set()
         assert status(port)["readiness_ms"]["count"] == 1
 

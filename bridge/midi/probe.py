@@ -211,6 +211,10 @@ def jack_running() -> bool:
     return subprocess.run(["jack_lsp"], capture_output=True, env=env, timeout=10).returncode == 0
 
 
+# A fresh dummy-driver server misses cycles (xruns) for its first moments, which drops MIDI events.
+SETTLE_SECONDS = 3.0
+
+
 def start_dummy_jack(period: int = 32, rate: int = 48000, timeout: float = 10.0) -> subprocess.Popen | None:
     """Start Debian's jackd2 with the dummy driver (no sound card needed) unless a server
     already runs; returns the process to stop afterwards, or None if one was running.
@@ -228,6 +232,7 @@ def start_dummy_jack(period: int = 32, rate: int = 48000, timeout: float = 10.0)
         while process.poll() is None and not jack_running() and time.monotonic() < deadline:
             time.sleep(0.1)
         if jack_running():
+            time.sleep(SETTLE_SECONDS)
             return process
         process.kill()
         process.wait()
