@@ -151,3 +151,13 @@ def test_the_radius_penalty_spares_latents_within_the_genres_reach(tmp_path):
     assert run.radius_penalty(torch.tensor(np.stack([priors[0][0], priors[1][0]])), labels).item() == 0
     far = torch.tensor(np.stack([np.full(8, 3.0), np.full(8, 5 + 2 * 3.0)]), dtype=torch.float32)  # radius 3 each
     assert run.radius_penalty(far, labels).item() == pytest.approx(float(((3 - run.reach) ** 2).mean()), rel=1e-5)
+
+
+def test_export_of_a_missing_checkpoint_says_so_and_leaves_the_bundle(prior_bundle, capsys):
+    from training.cli import main
+
+    bundle, root = prior_bundle
+    before = (bundle / "manifest.json").read_bytes()
+    assert main(["export-genre-prior", "--bundle", str(bundle), "--checkpoint", str(root / "nope.pt")]) == 2
+    assert "No such file" in capsys.readouterr().err and "nope.pt" not in str(list(bundle.iterdir()))
+    assert (bundle / "manifest.json").read_bytes() == before
