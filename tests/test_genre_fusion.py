@@ -1,7 +1,6 @@
 """FusionGAN in latent space on the tiny bundle: training resumes, the losses are the paper's,
 export adds genre_fusion.onnx with parity, and generate blends through it."""
 import json
-import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 import torch
 
 from engine import Engine
+from tests.latent_runs import trained_and_exported
 from training.config import GenreFusionConfig
 
 CONFIG = GenreFusionConfig(steps=4, critic_steps=2, batch_size=16, hidden=32, layers=3, eval_every=2, transpositions=1)
@@ -19,14 +19,8 @@ CRITICS_ONLY = replace(CONFIG, dd_weight=0.0, npd_weight=0.0, nd_weight=0.0)
 def fused_bundle(tmp_path_factory, tiny_bundle, tiny_corpus):
     from training.genre_fusion_runs import export_genre_fusion, train_genre_fusion
 
-    root = tmp_path_factory.mktemp("genre-fusion")
-    bundle = root / "tiny-fused"
-    shutil.copytree(tiny_bundle, bundle)
-    train_genre_fusion(CONFIG, tiny_corpus, bundle, root / "run", max_minutes=0)
-    assert torch.load(root / "run" / "last.pt", weights_only=False)["step"] == 1
-    train_genre_fusion(CONFIG, tiny_corpus, bundle, root / "run")
-    export_genre_fusion(bundle, root / "run" / "last.pt")
-    return bundle, root
+    return trained_and_exported(tmp_path_factory.mktemp("genre-fusion"), tiny_bundle, tiny_corpus, CONFIG, train_genre_fusion,
+                                export_genre_fusion, "tiny-fused")
 
 
 def test_training_resumes_and_logs_where_the_fused_samples_sit(fused_bundle):
@@ -91,6 +85,8 @@ def test_genre_evaluation_reports_table_one_and_the_tool_targets(fused_bundle, t
     row = systems["FusionGAN (ours)"]["row"]["dd_euclidean"]
     assert row["ratio"] == pytest.approx((row["d_af"] + row["d_bf"]) / row["d_ab"])
     assert 0 <= row["position"] <= 1
+    spread = systems["FusionGAN (ours)"]["over_draws"]["npd_euclidean"]
+    assert spread["draws"] == genre_eval.DRAWS and spread["ratio_std"] > 0 and spread["ratio_mean"] >= 1
     mixture = results["table_one"]["systems"]["real 50/50 mixture"]["notes_per_window"]
     assert 0 < mixture["mean"] <= 64 and mixture["std"] > 0
     assert set(results["table_one"]["reference_notes_per_window"]) == {"folk", "celtic"}
@@ -173,3 +169,40 @@ def test_a_histogram_term_moves_g_f_toward_the_target(tmp_path, statistic):
         run.optimizer_g.step()
     assert run.generator_loss()[2][statistic].item() < 0.75 * first
     assert f"{statistic}_to_target" in run.validate()
+
+
+def test_the_radius_penalty_keeps_g_f_within_reach_of_either_genre(tmp_path):
+    from training.genre_fusion import GenreFusionTraining
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0, 1, (512, 8)).astype(np.float32), rng.normal(6, 2, (512, 8)).astype(np.float32)
+    priors = (np.zeros(8, np.float32), np.ones(8, np.float32)), (np.full(8, 6, np.float32), np.full(8, 2, np.float32))
+    run = GenreFusionTraining(replace(CRITICS_ONLY, radius_weight=1.0, learning_rate=1e-2), a, b, *priors, tmp_path / "run")
+    assert run.reach.tolist() == pytest.approx([1.58, 1.58], abs=0.1)  # sqrt(chi2_8 99th percentile / 8)
+    near_a, near_b, away = np.zeros(8), np.full(8, 8.0), np.full(8, -4.0)  # radii 0 | 3, 4 | 1, 4 | 5
+    excess = run.beyond_reach(torch.tensor(np.stack([near_a, near_b, away]), dtype=torch.float32))
+    assert (excess[:2] < 0).all() and excess[2].item() == pytest.approx(4 - run.reach[0].item(), rel=1e-5)
+    with torch.no_grad():  # start G_F far out: the penalty must pull it back within reach
+        run.g_f.net[-1].bias.fill_(20.0)
+    first = run.generator_loss()[2]["radius"].item()
+    for _ in range(30):
+        penalty = run.generator_loss()[2]["radius"]
+        run.optimizer_g.zero_grad(set_to_none=True)
+        penalty.backward()
+        run.optimizer_g.step()
+    assert run.generator_loss()[2]["radius"].item() < 0.5 * first
+    assert 0 <= run.validate()["beyond_reach"] <= 1
+
+
+def test_the_spread_over_draws_averages_disjoint_draws():
+    from training import genre_eval
+
+    rng = np.random.default_rng(0)
+    a, b = (genre_eval.histograms(rng.integers(0, 30, (64, 64))) for _ in range(2))
+    windows = rng.integers(0, 30, (3 * genre_eval.SAMPLES, 64))
+    rows = [genre_eval.fusion_row(a, b, genre_eval.histograms(windows[i * genre_eval.SAMPLES:(i + 1) * genre_eval.SAMPLES]))
+            for i in range(3)]
+    spread = genre_eval.draw_spread(a, b, windows)["npd_emd"]
+    assert spread["draws"] == 3
+    assert spread["ratio_mean"] == pytest.approx(np.mean([row["npd_emd"]["ratio"] for row in rows]))
+    assert spread["position_std"] == pytest.approx(np.std([row["npd_emd"]["position"] for row in rows]))

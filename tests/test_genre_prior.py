@@ -2,7 +2,6 @@
 resumes and logs each genre's distances, export adds genre_prior.onnx with parity, and
 generate samples one genre through it (bundles without it keep the Gaussian priors)."""
 import json
-import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 import torch
 
 from engine import Engine, grid
+from tests.latent_runs import trained_and_exported
 from training.config import GenrePriorConfig
 
 CONFIG = GenrePriorConfig(steps=4, critic_steps=2, batch_size=12, hidden=32, layers=3, eval_every=2,
@@ -20,14 +20,8 @@ CONFIG = GenrePriorConfig(steps=4, critic_steps=2, batch_size=12, hidden=32, lay
 def prior_bundle(tmp_path_factory, tiny_bundle, tiny_corpus):
     from training.genre_prior_runs import export_genre_prior, train_genre_prior
 
-    root = tmp_path_factory.mktemp("genre-prior")
-    bundle = root / "tiny-prior"
-    shutil.copytree(tiny_bundle, bundle)
-    train_genre_prior(CONFIG, tiny_corpus, bundle, root / "run", max_minutes=0)
-    assert torch.load(root / "run" / "last.pt", weights_only=False)["step"] == 1
-    train_genre_prior(CONFIG, tiny_corpus, bundle, root / "run")
-    export_genre_prior(bundle, root / "run" / "last.pt")
-    return bundle, root
+    return trained_and_exported(tmp_path_factory.mktemp("genre-prior"), tiny_bundle, tiny_corpus, CONFIG, train_genre_prior,
+                                export_genre_prior, "tiny-prior")
 
 
 def test_the_generator_starts_as_each_genres_gaussian_prior():

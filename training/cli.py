@@ -99,7 +99,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _genre_headline(results: dict) -> dict:
     """The genre figures the manifest keeps (the histograms stay in genres.json)."""
-    table = {name: entry["row"] for name, entry in results["table_one"]["systems"].items()}
+    table = {name: {**entry["row"], "over_draws": entry["over_draws"]}
+             for name, entry in results["table_one"]["systems"].items()}
     return {"domains": results["table_one"]["domains"], "table_one": table,
             **{k: v for k, v in results.items() if k != "table_one"}}
 
@@ -178,7 +179,8 @@ def _genre_fusion(args: argparse.Namespace) -> int:
     from training.genre_fusion_runs import train_genre_fusion
 
     config = GenreFusionConfig(steps=args.steps, genres=tuple(args.genres), dd_weight=args.dd_weight,
-                               npd_weight=args.npd_weight, nd_weight=args.nd_weight)
+                               npd_weight=args.npd_weight, nd_weight=args.nd_weight,
+                               decoded_batch=args.decoded_batch, radius_weight=args.radius_weight)
     train_genre_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -411,15 +413,16 @@ def build_parser() -> argparse.ArgumentParser:
     genre_prior = pair_command("genre-prior", "train the genre-conditioned prior that generate samples a genre from",
                                _genre_prior, GenrePriorConfig().steps, Path("runs/genre-prior"))
     genre_prior.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
-    genre_prior.add_argument("--decoded-batch", type=whole_number(1), default=GenrePriorConfig().decoded_batch,
-                             help="samples per genre decoded per step for the histogram terms")
+    for command, config, whose in ((genre_fusion, GenreFusionConfig(), "G_F's"), (genre_prior, GenrePriorConfig(), "")):
+        command.add_argument("--decoded-batch", type=whole_number(1), default=config.decoded_batch,
+                             help=f"{whose or 'per genre,'} samples decoded per step for the histogram terms")
+        command.add_argument("--radius-weight", type=float, default=config.radius_weight,
+                              help="weight of the penalty on samples further from the genre's mean than its real "
+                                  "latents reach (0: off)")
     genre_prior.add_argument("--separation-weight", type=float, default=GenrePriorConfig().separation_weight,
                              help="weight of the hinge asking each genre's decoded statistics to lie MARGIN nearer "
                                   "its own training windows' than any other genre's (0: off)")
     genre_prior.add_argument("--margin", type=float, default=GenrePriorConfig().margin)
-    genre_prior.add_argument("--radius-weight", type=float, default=GenrePriorConfig().radius_weight,
-                             help="weight of the penalty on samples further from their genre's mean than its real "
-                                  "latents reach (0: off)")
     for statistic in ("dd", "npd", "nd"):
         genre_fusion.add_argument(f"--{statistic}-weight", type=float, default=getattr(GenreFusionConfig(), f"{statistic}_weight"),
                                   help=f"weight of the squared distance between G_F's decoded {statistic.upper()} and the "

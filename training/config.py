@@ -177,6 +177,9 @@ class GenreFusionConfig(Settings, HistogramWeights):
     npd_weight: float = 1000.0
     nd_weight: float = 1000.0
     decoded_batch: int = 128  # G_F samples decoded per step for those terms (the decoder costs more than the critics)
+    # weight of a penalty on samples beyond the reach of both genres' real latents (see
+    # training.latent_reach): far out, the int8 decoder the engine plays disagrees with the float one
+    radius_weight: float = 0.0
     transpositions: int = 2
     eval_every: int = 250
     seed: int = 0

@@ -19,6 +19,9 @@ from training.decoded_statistics import notes_per_window
 from training.mle_baseline import trained_language_model
 
 SAMPLES = 512
+# Disjoint draws of SAMPLES windows per system: one draw's Ratio moves by several hundredths
+# from the next, more than some gaps between the systems.
+DRAWS = 8
 HISTOGRAMS = {"dd": metrics.duration_distribution, "npd": metrics.normalised_pitch_distribution}
 KINDS = ("euclidean", "emd")
 OPTIMIZE_RUNS = 50
@@ -39,6 +42,16 @@ def fusion_row(a: dict, b: dict, fused: dict) -> dict:
             row[f"{stat}_{kind}"] = {"d_af": d_af, "d_bf": d_bf, "d_ab": d_ab, "diff": d_af + d_bf - d_ab,
                                      "ratio": (d_af + d_bf) / d_ab, "position": d_af / (d_af + d_bf)}
     return row
+
+
+def draw_spread(a: dict, b: dict, windows: np.ndarray) -> dict:
+    """Mean and standard deviation of each Ratio and position of :func:`fusion_row` over the
+    disjoint draws of SAMPLES windows in ``windows``."""
+    rows = [fusion_row(a, b, histograms(windows[start:start + SAMPLES]))
+            for start in range(0, len(windows) - SAMPLES + 1, SAMPLES)]
+    return {key: {f"{figure}_{summary}": float(function([row[key][figure] for row in rows]))
+                  for figure in ("ratio", "position") for summary, function in (("mean", np.mean), ("std", np.std))}
+            | {"draws": len(rows)} for key in rows[0]}
 
 
 def notes_to_windows(pitches: np.ndarray, durations: np.ndarray) -> np.ndarray:
@@ -79,29 +92,33 @@ def table_one(engine: Engine, corpus: Corpus, pair: tuple[str, str], runs: Path,
     test = {g: corpus.windows[corpus.select("test", g)].astype(np.int64) for g in pair}
     train = {g: corpus.windows[corpus.select("train", g)].astype(np.int64) for g in pair}
     val = np.concatenate([corpus.windows[corpus.select("val", g)] for g in pair]).astype(np.int64)
-    half = SAMPLES // 2
+    count = SAMPLES * DRAWS
+    half = count // 2
     union = np.concatenate([train[a_name][rng.choice(len(train[a_name]), 4 * SAMPLES)],
                             train[b_name][rng.choice(len(train[b_name]), 4 * SAMPLES)]])
     language_model = trained_language_model(np.concatenate(list(train.values())), val, runs / f"mle-{a_name}-{b_name}",
                                             mle_steps)
     mean, std = latent_tools.blend(engine, {a_name: 0.5, b_name: 0.5})
+    mixture = np.concatenate([train[g][rng.choice(len(train[g]), half, replace=len(train[g]) < half)] for g in pair])
     systems = {
-        "real 50/50 mixture": np.concatenate([train[g][rng.choice(len(train[g]), half, replace=len(train[g]) < half)]
-                                              for g in pair]),
-        "RM": sampled_notes(union, rng, uniform=True, count=SAMPLES),
-        "MC": sampled_notes(union, rng, uniform=False, count=SAMPLES),
-        "MLE": language_model.sample(SAMPLES, torch.Generator().manual_seed(0)),
-        "prior blend": decode(engine, (mean + std * rng.standard_normal((SAMPLES, len(mean)))).astype(np.float32)),
+        # Interleaved, so that each draw of SAMPLES is a 50/50 mixture.
+        "real 50/50 mixture": mixture.reshape(2, half, -1).transpose(1, 0, 2).reshape(count, -1),
+        "RM": sampled_notes(union, rng, uniform=True, count=count),
+        "MC": sampled_notes(union, rng, uniform=False, count=count),
+        "MLE": language_model.sample(count, torch.Generator().manual_seed(0)),
+        "prior blend": decode(engine, (mean + std * rng.standard_normal((count, len(mean)))).astype(np.float32)),
     }
     if engine.model.has("genre_fusion"):
         systems["FusionGAN (ours)"] = decode(engine, latent_tools.sample_genres(
-            engine, {a_name: 0.5, b_name: 0.5}, SAMPLES, 1.0, rng))
+            engine, {a_name: 0.5, b_name: 0.5}, count, 1.0, rng))
     references = {g: histograms(test[g]) for g in pair}
-    rows = {name: {"row": fusion_row(references[a_name], references[b_name], histograms(windows)),
-                   "histograms": {k: v.tolist() for k, v in histograms(windows).items()},
-                   "notes_per_window": notes_spread(windows)}
-            for name, windows in systems.items()}
-    return {"domains": list(pair), "samples": SAMPLES, "systems": rows,
+    first = {name: windows[:SAMPLES] for name, windows in systems.items()}
+    rows = {name: {"row": fusion_row(references[a_name], references[b_name], histograms(first[name])),
+                   "over_draws": draw_spread(references[a_name], references[b_name], systems[name]),
+                   "histograms": {k: v.tolist() for k, v in histograms(first[name]).items()},
+                   "notes_per_window": notes_spread(first[name])}
+            for name in systems}
+    return {"domains": list(pair), "samples": SAMPLES, "draws": DRAWS, "systems": rows,
             "references": {g: {k: v.tolist() for k, v in references[g].items()} for g in pair},
             "reference_notes_per_window": {g: notes_spread(test[g]) for g in pair}}
 

@@ -15,7 +15,6 @@ the generators need no policy gradient, and a gradient penalty keeps the critics
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -23,10 +22,9 @@ from torch import nn
 
 from training.config import GenreFusionConfig
 from training.decoded_statistics import histogram_gaps, notes_per_window
-from training.loop import ResumableRun
+from training.latent_gan import Decoder, LatentGeneratorRun, critic_network, gradient_penalty
+from training.latent_reach import excess_penalty, radius, reach
 from training.pair_models import mlp
-
-Decoder = Callable[[torch.Tensor], torch.Tensor]  # latents -> token logits, frozen
 
 
 class GaussianGenerator(nn.Module):
@@ -54,52 +52,40 @@ class FusedGenerator(nn.Module):
         return self.net(noise)
 
 
-def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """WGAN-GP: (|grad D| - 1)^2 on points between real and generated latents."""
-    count = min(len(real), len(fake))
-    mix = torch.rand(count, 1, generator=generator)
-    points = (mix * real[:count] + (1 - mix) * fake[:count]).requires_grad_(True)
-    grad, = torch.autograd.grad(critic(points).sum(), points, create_graph=True)
-    return ((grad.norm(dim=1) - 1) ** 2).mean()
-
-
-def _critic(latent_size: int, config: GenreFusionConfig) -> nn.Module:
-    return nn.Sequential(mlp(latent_size, config.hidden, 1, config.layers), nn.Flatten(0))
-
-
-class GenreFusionTraining(ResumableRun):
+class GenreFusionTraining(LatentGeneratorRun):
     """Trains G_F (and nudges G_A, G_B) against D_A, D_B, D_F on two genres' latents; given a
     ``decoder`` and ``targets`` (DD, NPD and ND), G_F also pays ``config.histogram_weights``
     times the squared distances between its decoded histograms and them,
     and best.pt keeps the checkpoint nearest the targets (otherwise the last is the one to use)."""
 
     description = "genre fusion"
+    parts = ("g_f", "g_a", "g_b", "critics", "optimizer_g", "optimizer_dual", "optimizer_d")
 
     def __init__(self, config: GenreFusionConfig, latents_a: np.ndarray, latents_b: np.ndarray,
                  prior_a: tuple[np.ndarray, np.ndarray], prior_b: tuple[np.ndarray, np.ndarray],
                  run_dir: Path, space: str = "", decoder: Decoder | None = None,
                  targets: dict[str, np.ndarray] | None = None) -> None:
-        super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "encoder_sha256": space})
-        torch.manual_seed(config.seed)
-        self.config = config
-        self.weights = config.histogram_weights
-        if self.weights and (decoder is None or targets is None):
-            raise ValueError("a histogram weight > 0 needs a decoder and target histograms")
-        self.decoder = decoder
+        super().__init__(config, run_dir, space, decoder, targets is not None)
         self.targets = {name: torch.as_tensor(value, dtype=torch.float32) for name, value in (targets or {}).items()}
         self.data = {"a": torch.as_tensor(latents_a, dtype=torch.float32),
                      "b": torch.as_tensor(latents_b, dtype=torch.float32)}
         size = latents_a.shape[1]
         self.g_a, self.g_b = GaussianGenerator(*prior_a), GaussianGenerator(*prior_b)
         self.g_f = FusedGenerator(config.noise_size, size, config.hidden, config.layers, (prior_a[0] + prior_b[0]) / 2)
-        self.critics = nn.ModuleDict({name: _critic(size, config) for name in ("a", "b", "f")})
+        self.critics = nn.ModuleDict({name: critic_network(size, config.hidden, config.layers) for name in ("a", "b", "f")})
         betas = (0.5, 0.9)
         self.optimizer_g = torch.optim.Adam(self.g_f.parameters(), config.learning_rate, betas=betas)
         self.optimizer_dual = torch.optim.Adam([*self.g_a.parameters(), *self.g_b.parameters()],
                                                config.dual_learning_rate, betas=betas)
         self.optimizer_d = torch.optim.Adam(self.critics.parameters(), config.learning_rate, betas=betas)
-        self.rng = torch.Generator().manual_seed(config.seed)
         self.latent_size = size
+        # The genres' fitted priors, fixed: G_A and G_B move, the yardstick should not.
+        self.priors = [tuple(torch.as_tensor(x, dtype=torch.float32) for x in prior) for prior in (prior_a, prior_b)]
+        self.reach = torch.stack([reach(self.data[name], *prior) for name, prior in zip("ab", self.priors)])
+
+    def beyond_reach(self, latents: torch.Tensor) -> torch.Tensor:
+        """How far each latent's radius exceeds the reach of the nearer genre (negative within it)."""
+        return torch.stack([radius(latents, *prior) for prior in self.priors], -1).sub(self.reach).min(-1).values
 
     def _real(self, name: str) -> torch.Tensor:
         data = self.data[name]
@@ -142,26 +128,26 @@ class GenreFusionTraining(ResumableRun):
         return histogram_gaps(self.decoder(latents), {name: self.targets[name] for name in self.weights})
 
     def generator_loss(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
-        """G_F's loss (all three critics' feedback, Eq. 4), G_A's plus G_B's (Eq. 14), and
-        G_F's decoded histogram gaps (none without histogram weights)."""
+        """G_F's loss (all three critics' feedback, Eq. 4), G_A's plus G_B's (Eq. 14), and G_F's
+        penalties by name: its decoded histogram gaps (given histogram weights) and its excess
+        over the genres' reach (given a radius weight)."""
         d = self.critics
         g = self._generated()
         loss_f = -(d["f"](g["f"]).mean() + d["a"](g["f"]).mean() + d["b"](g["f"]).mean())
         loss_dual = sum(-d[own](g[own]).mean() - d[other](g[own]).mean() + d["f"](g[own]).mean()
                         for own, other in (("a", "b"), ("b", "a")))
         gaps = self.histogram_gaps(g["f"][: self.config.decoded_batch]) if self.weights else {}
+        if self.config.radius_weight:
+            gaps["radius"] = excess_penalty(self.beyond_reach(g["f"]))
         return loss_f, loss_dual, gaps
 
     def train_step(self) -> dict[str, float]:
-        for _ in range(self.config.critic_steps):
-            loss_d = self.critic_loss()
-            self.optimizer_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            self.optimizer_d.step()
+        loss_d = self.train_critics()
         loss_f, loss_dual, gaps = self.generator_loss()
         self.optimizer_g.zero_grad(set_to_none=True)
         self.optimizer_dual.zero_grad(set_to_none=True)
-        (loss_f + sum(self.weights[name] * gap for name, gap in gaps.items()) + loss_dual).backward()
+        weights = {**self.weights, "radius": self.config.radius_weight}
+        (loss_f + sum(weights[name] * gap for name, gap in gaps.items()) + loss_dual).backward()
         self.optimizer_g.step()
         self.optimizer_dual.step()
         return {"critics": loss_d.item(), "g_fused": loss_f.item(), "g_dual": loss_dual.item(),
@@ -189,15 +175,5 @@ class GenreFusionTraining(ResumableRun):
         # GAN losses do not rank checkpoints; the histogram distances do, when G_F is given targets.
         score = -sum(decoded.values()) if decoded else float(self.step)
         return {"centre_to_a": to_a, "centre_to_b": to_b, "position": to_a / max(to_a + to_b, 1e-9),
+                "beyond_reach": (self.beyond_reach(fused) > 0).float().mean().item(),
                 **decoded, **spread, "score": score}
-
-    def state(self) -> dict:
-        return {"g_f": self.g_f.state_dict(), "g_a": self.g_a.state_dict(), "g_b": self.g_b.state_dict(),
-                "critics": self.critics.state_dict(), "optimizer_g": self.optimizer_g.state_dict(),
-                "optimizer_dual": self.optimizer_dual.state_dict(), "optimizer_d": self.optimizer_d.state_dict(),
-                "rng": self.rng.get_state()}
-
-    def restore(self, state: dict) -> None:
-        for name in ("g_f", "g_a", "g_b", "critics", "optimizer_g", "optimizer_dual", "optimizer_d"):
-            getattr(self, name).load_state_dict(state[name])
-        self.rng.set_state(state["rng"])

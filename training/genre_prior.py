@@ -19,12 +19,10 @@ from torch import nn
 
 from training.config import GenrePriorConfig
 from training.decoded_statistics import decoded_histograms, squared_gaps
-from training.genre_fusion import Decoder, gradient_penalty
-from training.loop import ResumableRun
+from training.latent_gan import Decoder, LatentGeneratorRun, critic_network, gradient_penalty
+from training.latent_reach import excess_penalty, radius, reach
 from training.pair_models import mlp
 from training.reality_guide import straight_through_tokens
-
-RADIUS_QUANTILE = 0.99  # the reach of a genre's real latents
 
 
 class GenrePrior(nn.Module):
@@ -44,24 +42,19 @@ class GenrePrior(nn.Module):
         return genre @ self.means + (genre @ self.stds) * noise + self.net(torch.cat([noise, genre], -1))
 
 
-class GenrePriorTraining(ResumableRun):
+class GenrePriorTraining(LatentGeneratorRun):
     """Trains G against a critic D(z, genre) on every genre's latents; given a ``decoder`` and
     per-genre ``targets`` (DD, NPD and ND of each genre's training windows), G also pays
     ``config.histogram_weights`` times each genre's squared distances to its own targets, and
     best.pt keeps the checkpoint whose samples sit nearest their own genre's targets."""
 
     description = "genre prior"
+    parts = ("generator", "critic", "optimizer_g", "optimizer_d")
 
     def __init__(self, config: GenrePriorConfig, latents: list[np.ndarray], priors: list[tuple[np.ndarray, np.ndarray]],
                  run_dir: Path, space: str = "", decoder: Decoder | None = None,
                  targets: list[dict[str, np.ndarray]] | None = None) -> None:
-        super().__init__(run_dir, config.steps, config.eval_every, {**config.to_dict(), "encoder_sha256": space})
-        torch.manual_seed(config.seed)
-        self.config = config
-        self.weights = config.histogram_weights
-        if self.weights and (decoder is None or targets is None):
-            raise ValueError("a histogram weight > 0 needs a decoder and target histograms")
-        self.decoder = decoder
+        super().__init__(config, run_dir, space, decoder, targets is not None)
         self.targets = [{name: torch.as_tensor(t[name], dtype=torch.float32) for name in self.weights}
                         for t in targets or []]
         self.data = [torch.as_tensor(x, dtype=torch.float32) for x in latents]
@@ -69,22 +62,19 @@ class GenrePriorTraining(ResumableRun):
         self.latent_size = latents[0].shape[1]
         self.generator = GenrePrior(np.stack([m for m, _ in priors]), np.stack([s for _, s in priors]),
                                     config.hidden, config.layers)
-        self.critic = nn.Sequential(mlp(self.latent_size + self.genres, config.hidden, 1, config.layers), nn.Flatten(0))
+        self.critic = critic_network(self.latent_size + self.genres, config.hidden, config.layers)
         betas = (0.5, 0.9)
         self.optimizer_g = torch.optim.Adam(self.generator.parameters(), config.learning_rate, betas=betas)
         self.optimizer_d = torch.optim.Adam(self.critic.parameters(), config.learning_rate, betas=betas)
-        self.rng = torch.Generator().manual_seed(config.seed)
-        self.reach = torch.stack([self._radius(x, g).quantile(RADIUS_QUANTILE) for g, x in enumerate(self.data)])
+        self.reach = torch.stack([reach(x, self.generator.means[g], self.generator.stds[g])
+                                  for g, x in enumerate(self.data)])
 
     def _radius(self, z: torch.Tensor, genre: int | torch.Tensor) -> torch.Tensor:
-        """Distance of each latent from its genre's mean, in the genre prior's standard deviations
-        per dimension (about 1 for a typical latent of the genre)."""
-        means, stds = self.generator.means[genre], self.generator.stds[genre]
-        return (((z - means) / stds) ** 2).mean(-1).sqrt()
+        return radius(z, self.generator.means[genre], self.generator.stds[genre])
 
     def radius_penalty(self, fake: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Mean squared excess of each sample's radius over the reach of its genre's real latents."""
-        return (torch.relu(self._radius(fake, labels) - self.reach[labels]) ** 2).mean()
+        return excess_penalty(self._radius(fake, labels) - self.reach[labels])
 
     def _labels(self, count: int) -> torch.Tensor:
         return torch.arange(count) % self.genres
@@ -132,11 +122,7 @@ class GenrePriorTraining(ResumableRun):
                    for g, row in enumerate(gaps) for o in range(len(row)) if o != g for name in self.weights)
 
     def train_step(self) -> dict[str, float]:
-        for _ in range(self.config.critic_steps):
-            loss_d = self.critic_loss()
-            self.optimizer_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            self.optimizer_d.step()
+        loss_d = self.train_critics()
         labels = self._labels(self.config.batch_size)
         fake = self.generate(labels)
         loss_g = -self.critic(torch.cat([fake, self._one_hot(labels)], -1)).mean()
@@ -184,13 +170,3 @@ class GenrePriorTraining(ResumableRun):
                       for g in range(self.genres) for name in self.weights)
         out["score"] = -own - overlap
         return out
-
-    def state(self) -> dict:
-        return {"generator": self.generator.state_dict(), "critic": self.critic.state_dict(),
-                "optimizer_g": self.optimizer_g.state_dict(), "optimizer_d": self.optimizer_d.state_dict(),
-                "rng": self.rng.get_state()}
-
-    def restore(self, state: dict) -> None:
-        for name in ("generator", "critic", "optimizer_g", "optimizer_d"):
-            getattr(self, name).load_state_dict(state[name])
-        self.rng.set_state(state["rng"])
