@@ -131,13 +131,15 @@ def refine(engine: "Engine", clip: Clip, max_iterations: int = 8) -> Refined:
     prepared = grid.prepare(clip, warnings)
     tokens, steps = prepared.tokens, []
     fixed = False
+    heard = codec.normalise_tokens(tokens)  # what the last step plays, compared once per step
     for _ in range(max_iterations):
-        new = engine.model.decode(engine.model.encode(tokens)[0])
-        steps.append(new)
-        if np.array_equal(codec.normalise_tokens(new), codec.normalise_tokens(tokens)):
+        tokens = engine.model.decode(engine.model.encode(tokens)[0])
+        steps.append(tokens)
+        playing = codec.normalise_tokens(tokens)
+        if np.array_equal(playing, heard):
             fixed = True
             break
-        tokens = new
+        heard = playing
     rows = np.stack([s.reshape(-1) for s in steps])
     clips = grid.to_clips(rows, clip.length, [prepared.shift] * len(rows), [(prepared,)] * len(rows))
     return Refined(clips, fixed, warnings)

@@ -12,7 +12,7 @@ from tests.latent_runs import trained_and_exported
 from training.config import GenreFusionConfig
 
 CONFIG = GenreFusionConfig(steps=4, critic_steps=2, batch_size=16, hidden=32, layers=3, eval_every=2, transpositions=1)
-CRITICS_ONLY = replace(CONFIG, dd_weight=0.0, npd_weight=0.0, nd_weight=0.0)
+CRITICS_ONLY = replace(CONFIG, dd_weight=0.0, npd_weight=0.0, nd_weight=0.0, radius_weight=0.0)
 
 
 @pytest.fixture(scope="module")

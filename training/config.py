@@ -174,12 +174,12 @@ class GenreFusionConfig(Settings, HistogramWeights):
     # distribution (ND) and those of the even blend of the two genres' training windows (0: the
     # critics alone); see training.decoded_statistics
     dd_weight: float = 1000.0
-    npd_weight: float = 1000.0
+    npd_weight: float = 10000.0  # pitch classes are where G_F sat furthest from the blend
     nd_weight: float = 1000.0
     decoded_batch: int = 128  # G_F samples decoded per step for those terms (the decoder costs more than the critics)
     # weight of a penalty on samples beyond the reach of both genres' real latents (see
     # training.latent_reach): far out, the int8 decoder the engine plays disagrees with the float one
-    radius_weight: float = 0.0
+    radius_weight: float = 1000.0
     transpositions: int = 2
     eval_every: int = 250
     seed: int = 0
