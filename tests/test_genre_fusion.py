@@ -206,3 +206,15 @@ def test_the_spread_over_draws_averages_disjoint_draws():
     assert spread["draws"] == 3
     assert spread["ratio_mean"] == pytest.approx(np.mean([row["npd_emd"]["ratio"] for row in rows]))
     assert spread["position_std"] == pytest.approx(np.std([row["npd_emd"]["position"] for row in rows]))
+
+
+@pytest.mark.parametrize("command, flag", [("genre-fusion", "--radius-weight"), ("genre-fusion", "--npd-weight"),
+                                           ("genre-prior", "--margin"), ("genre-prior", "--separation-weight")])
+def test_negative_loss_weights_are_refused_before_any_work(command, flag, tmp_path, capsys):
+    from training.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--run", str(tmp_path / "run"), flag, "-1"])
+    assert stop.value.code == 2
+    assert f"argument {flag}: must be 0 or more, got -1" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -30,6 +30,17 @@ def whole_number(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def non_negative(text: str) -> float:
+    """An argparse type: a loss weight or margin, 0 or more (and finite)."""
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+non_negative.__name__ = "number"
+
+
 
 def _corpus(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus, summary
@@ -416,18 +427,18 @@ def build_parser() -> argparse.ArgumentParser:
     for command, config, whose in ((genre_fusion, GenreFusionConfig(), "G_F's"), (genre_prior, GenrePriorConfig(), "")):
         command.add_argument("--decoded-batch", type=whole_number(1), default=config.decoded_batch,
                              help=f"{whose or 'per genre,'} samples decoded per step for the histogram terms")
-        command.add_argument("--radius-weight", type=float, default=config.radius_weight,
+        command.add_argument("--radius-weight", type=non_negative, default=config.radius_weight,
                               help="weight of the penalty on samples further from the genre's mean than its real "
                                   "latents reach (0: off)")
-    genre_prior.add_argument("--separation-weight", type=float, default=GenrePriorConfig().separation_weight,
+    genre_prior.add_argument("--separation-weight", type=non_negative, default=GenrePriorConfig().separation_weight,
                              help="weight of the hinge asking each genre's decoded statistics to lie MARGIN nearer "
                                   "its own training windows' than any other genre's (0: off)")
-    genre_prior.add_argument("--margin", type=float, default=GenrePriorConfig().margin)
+    genre_prior.add_argument("--margin", type=non_negative, default=GenrePriorConfig().margin)
     for statistic in ("dd", "npd", "nd"):
-        genre_fusion.add_argument(f"--{statistic}-weight", type=float, default=getattr(GenreFusionConfig(), f"{statistic}_weight"),
+        genre_fusion.add_argument(f"--{statistic}-weight", type=non_negative, default=getattr(GenreFusionConfig(), f"{statistic}_weight"),
                                   help=f"weight of the squared distance between G_F's decoded {statistic.upper()} and the "
                                        "even blend of the two genres' (0: the critics alone)")
-        genre_prior.add_argument(f"--{statistic}-weight", type=float, default=getattr(GenrePriorConfig(), f"{statistic}_weight"),
+        genre_prior.add_argument(f"--{statistic}-weight", type=non_negative, default=getattr(GenrePriorConfig(), f"{statistic}_weight"),
                                  help=f"weight of the squared distance between each genre's decoded {statistic.upper()} "
                                       "and its training windows' (0: the critic alone)")
     export_genre = commands.add_parser("export-genre-fusion", help="add the fused-genre generator to a bundle")
