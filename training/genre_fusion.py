@@ -10,7 +10,10 @@ the generators need no policy gradient, and a gradient penalty keeps the critics
 - G_F is fed back by all three critics (Eq. 2 / Eq. 4);
 - G_A and G_B start as the genres' fitted priors and follow Eq. 14 at a small learning rate;
 - with histogram weights > 0, G_F is also told the durations, pitch classes and notes per window
-  its decoded melodies should have (:mod:`training.decoded_statistics`).
+  its decoded melodies should have (:mod:`training.decoded_statistics`);
+- with a radius weight > 0, G_F pays for samples beyond the reach of both genres' real latents
+  (:mod:`training.latent_reach`), where the int8 decoder the engine plays stops agreeing with
+  the float decoder G_F learns through.
 """
 from __future__ import annotations
 
