@@ -27,10 +27,13 @@ PLAY_CHANNEL = 15  # the probe plays on MIDI channel 16, so its echo is told apa
 
 @dataclass(frozen=True)
 class Received:
-    """One message heard by the probe, at ``time`` seconds on JACK's clock (from the first message)."""
+    """One message heard by the probe, at ``time`` seconds on JACK's clock (from the first message),
+    when the probe had sent ``ticks_sent`` clock ticks since the last Start: an answer to tick t
+    can only be heard once t + 1 ticks have gone out, however JACK times the echoes."""
 
     time: float
     data: tuple[int, ...]
+    ticks_sent: int = 0
 
 
 def jack_connect(source: str, destination: str) -> None:
@@ -95,7 +98,7 @@ class Probe:
             data, delta = event
             with self._lock:
                 self._clock += delta
-                self.received.append(Received(self._clock, tuple(data)))
+                self.received.append(Received(self._clock, tuple(data), self.sent_ticks))
 
     def send(self, *data: int) -> None:
         """Send one raw MIDI message."""
