@@ -1,8 +1,8 @@
 """A latent generator trained on the tiny bundle the way a musician's run goes: stopped after
 its first step, resumed to the end, then exported into a copy of the bundle."""
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
