@@ -112,11 +112,11 @@ def table_one(engine: Engine, corpus: Corpus, pair: tuple[str, str], runs: Path,
         systems["FusionGAN (ours)"] = decode(engine, latent_tools.sample_genres(
             engine, {a_name: 0.5, b_name: 0.5}, count, 1.0, rng))
     references = {g: histograms(test[g]) for g in pair}
-    first = {name: windows[:SAMPLES] for name, windows in systems.items()}
-    rows = {name: {"row": fusion_row(references[a_name], references[b_name], histograms(first[name])),
+    first = {name: histograms(windows[:SAMPLES]) for name, windows in systems.items()}
+    rows = {name: {"row": fusion_row(references[a_name], references[b_name], first[name]),
                    "over_draws": draw_spread(references[a_name], references[b_name], systems[name]),
-                   "histograms": {k: v.tolist() for k, v in histograms(first[name]).items()},
-                   "notes_per_window": notes_spread(first[name])}
+                   "histograms": {k: v.tolist() for k, v in first[name].items()},
+                   "notes_per_window": notes_spread(systems[name][:SAMPLES])}
             for name in systems}
     return {"domains": list(pair), "samples": SAMPLES, "draws": DRAWS, "systems": rows,
             "references": {g: {k: v.tolist() for k, v in references[g].items()} for g in pair},
