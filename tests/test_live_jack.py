@@ -18,6 +18,7 @@ from tests.oscclient import ROOT, Client, server_log, start_server
 
 BPM = 240
 TICKS_PER_BAR = 96
+DELIVERY = 2  # ticks a note may take through JACK's cycles to the probe
 PHRASE = {0: [note(60, 90)], 20: [note(60, on=False)], 24: [note(64, 80)], 44: [note(64, on=False)],
           48: [note(67, 110)], 68: [note(67, on=False)], 72: [note(72, 70)], 92: [note(72, on=False)]}
 
@@ -81,10 +82,12 @@ def test_call_response_answers_in_the_next_bars_on_16th_ticks(jack, tiny_pair_bu
         probe.settle()
         answers = answer_ticks(probe)
         assert answers, server_log(process)
-        # A note sent on its tick can arrive after the next one on a busy host (benchmarks/midi_timing.py
-        # measures how late): the grid is checked with one tick of delivery allowed.
-        assert all(TICKS_PER_BAR <= tick < 2 * TICKS_PER_BAR and tick % 6 in (0, 1) for tick in answers), answers
-        assert any(tick % 6 == 0 for tick in answers), answers
+        # A note sent on its tick arrives a JACK cycle or two later, after the next tick on a busy host
+        # (benchmarks/midi_timing.py measures how late; test_live_midi.py checks the exact grid without
+        # JACK). Here: every answer is in the answer bar and all sit on one 16th grid, at most DELIVERY
+        # ticks behind the bar's, with one tick of jitter between them.
+        assert all(TICKS_PER_BAR <= tick < 2 * TICKS_PER_BAR + DELIVERY for tick in answers), answers
+        assert any(all((tick - lag) % 6 in (0, 1) for tick in answers) for lag in range(DELIVERY + 1)), answers
         assert probe.hanging() == set()
         assert status(port)["readiness_ms"]["count"] == 1
 
