@@ -148,6 +148,9 @@ class EagerLatent:
     def decode(self, z):
         return self.decode_logits(z).argmax(-1)
 
+    def recode(self, tokens):
+        return self.decode(self.encode(tokens)[0])
+
     def has(self, role):
         return role in self.roles
 

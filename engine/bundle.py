@@ -149,10 +149,11 @@ def load_bundle(path: str | Path | None = None, verify: bool = True) -> Bundle:
         if verify:
             _require(sha256_of(file_path) == entry["sha256"], path,
                      f"{role} file {entry['path']} is corrupt (sha256 does not match the manifest)")
-    if "decoder_int8" in manifest["files"]:
-        made_from = manifest.get("quantization", {}).get("decoder_sha256")
-        _require(made_from == manifest["files"]["decoder"]["sha256"], path,
-                 "decoder_int8 was quantized from another decoder; run `python -m training quantize` again")
+    for role, section in (("decoder", "quantization"), ("encoder", "encoder_quantization")):
+        if f"{role}_int8" in manifest["files"]:
+            made_from = manifest.get(section, {}).get(f"{role}_sha256")
+            _require(made_from == manifest["files"][role]["sha256"], path,
+                     f"{role}_int8 was quantized from another {role}; run `python -m training quantize` again")
     latent_size = int(manifest["latent_size"])
     _require(len(manifest["latent_std"]) == latent_size, path, "latent_std has the wrong size")
     try:

@@ -68,12 +68,15 @@ class LatentModel:
 
     def __init__(self, bundle: Bundle, threads: int = 1, int8: bool = True) -> None:
         """Sessions for every model in the bundle; the decoder is its int8 twin when the bundle
-        has one and ``int8`` is set, else the float reference."""
+        has one and ``int8`` is set, else the float reference. The int8 encoder twin, when there
+        is one and ``int8`` is set, serves only the recursion (:meth:`recode`)."""
         self.bundle = bundle
         options = session_options(threads)
         files = bundle.manifest["files"]
         decoder = "decoder_int8" if int8 and "decoder_int8" in files else "decoder"
-        roles = {"encoder": "encoder", "decoder": decoder, **{role: role for role in PAIR_ROLES if role in files}}
+        recursion = "encoder_int8" if int8 and "encoder_int8" in files else "encoder"
+        roles = {"encoder": "encoder", "decoder": decoder, recursion: recursion,
+                 **{role: role for role in PAIR_ROLES if role in files}}
         self._sessions = {}
         try:
             for role, file_role in roles.items():
@@ -81,7 +84,7 @@ class LatentModel:
                                                             providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for bad graphs
             raise BundleError(f"bundle {bundle.path}: ONNX file could not be loaded ({error})") from None
-        self.decoder_role = decoder
+        self.decoder_role, self.recursion_encoder_role = decoder, recursion
         self._encoder, self._decoder = self._sessions["encoder"], self._sessions["decoder"]
 
     @property
@@ -94,6 +97,15 @@ class LatentModel:
         tokens = np.asarray(tokens, dtype=np.int64).reshape(-1, WINDOW_STEPS)
         mean, logvar = self._encoder.run(None, {"tokens": tokens})
         return mean, logvar
+
+    def recursion_mean(self, tokens: np.ndarray) -> np.ndarray:
+        """Posterior means of (N, 64) token windows from the recursion's encoder."""
+        tokens = np.asarray(tokens, dtype=np.int64).reshape(-1, WINDOW_STEPS)
+        return self._sessions[self.recursion_encoder_role].run(["mean"], {"tokens": tokens})[0]
+
+    def recode(self, tokens: np.ndarray) -> np.ndarray:
+        """One step of Compress to Create's recursion: the greedy decoding of the windows' posterior means."""
+        return self.decode(self.recursion_mean(tokens))
 
     def decode_logits(self, z: np.ndarray) -> np.ndarray:
         """Token logits (N, 64, classes) for latents (N, latent)."""

@@ -133,7 +133,7 @@ def refine(engine: "Engine", clip: Clip, max_iterations: int = 8) -> Refined:
     fixed = False
     heard = codec.normalise_tokens(tokens)  # what the last step plays, compared once per step
     for _ in range(max_iterations):
-        tokens = engine.model.decode(engine.model.encode(tokens)[0])
+        tokens = engine.model.recode(tokens)
         steps.append(tokens)
         playing = codec.normalise_tokens(tokens)
         if np.array_equal(playing, heard):

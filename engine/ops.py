@@ -69,6 +69,7 @@ class Engine:
                        for f in self.bundle.faders],
             "genres": [g.name for g in self.bundle.genres],
             "decoder": "int8" if self.model.decoder_role == "decoder_int8" else "float",
+            "recursion_encoder": "int8" if self.model.recursion_encoder_role == "encoder_int8" else "float",
             "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
             **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"],
                            "candidates": picking.candidate_count(self, None)}}

@@ -1,4 +1,5 @@
-"""The int8 decoder: `python -m training quantize` adds it, the engine plays it, the float one stays the reference."""
+"""The int8 twins: `python -m training quantize` adds them; the engine plays the int8 decoder and runs
+refine's recursion on the int8 encoder; the float graphs stay the reference."""
 import json
 import shutil
 
@@ -11,11 +12,12 @@ from engine.latent import LatentModel
 
 @pytest.fixture(scope="module")
 def int8_bundle(tiny_bundle, tiny_corpus, tmp_path_factory):
-    from training.quantize import add_int8_decoder
+    from training.quantize import add_int8_decoder, add_int8_encoder
 
     bundle = tmp_path_factory.mktemp("int8") / "tiny"
     shutil.copytree(tiny_bundle, bundle)
     add_int8_decoder(bundle, tiny_corpus)
+    add_int8_encoder(bundle, tiny_corpus)
     return bundle
 
 
@@ -37,22 +39,48 @@ def test_quantize_adds_an_int8_decoder_with_its_measured_agreement(int8_bundle, 
     assert not np.array_equal(int8.decode_logits(z), reference.decode_logits(z)), "the int8 graph is another graph"
 
 
-def test_quantizing_twice_gives_the_same_file(int8_bundle, tiny_corpus, tmp_path):
-    from training.quantize import add_int8_decoder
+def test_the_int8_encoder_runs_only_the_recursion_with_its_measured_agreement(int8_bundle, tiny_bundle):
+    from engine import Engine, grid, parse_clip
+
+    bundle = load_bundle(int8_bundle)
+    entry = bundle.manifest["encoder_quantization"]
+    assert entry["encoder_sha256"] == load_bundle(tiny_bundle).manifest["files"]["encoder"]["sha256"]
+    assert 0.0 <= entry["step_token_agreement"] <= 1.0 and entry["latent_error_in_posterior_std"] >= 0.0
+    int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
+    assert (int8.recursion_encoder_role, reference.recursion_encoder_role) == ("encoder_int8", "encoder")
+    windows = np.random.default_rng(1).integers(0, 40, (3, 64))
+    assert not np.array_equal(int8.recursion_mean(windows), int8.encode(windows)[0]), "another graph"
+    assert np.array_equal(int8.encode(windows)[0], reference.encode(windows)[0]), "encode stays float"
+    assert np.array_equal(reference.recursion_mean(windows), reference.encode(windows)[0])
+    engine = Engine(bundle)
+    assert engine.info()["recursion_encoder"] == "int8"
+    assert Engine(bundle, int8=False).info()["recursion_encoder"] == "float"
+    clip = parse_clip({"length": 16, "notes": [{"pitch": 60 + i, "start_time": i, "duration": 1} for i in range(16)]})
+    prepared = grid.prepare(clip, [])
+    step = grid.to_clip(int8.recode(prepared.tokens), clip.length, prepared.shift, (prepared,))
+    steps = []
+    engine.model.recode = lambda tokens: steps.append(tokens) or int8.recode(tokens)
+    assert engine.refine(clip, max_iterations=1).clips == [step] and len(steps) == 1
+
+
+@pytest.mark.parametrize("graph", ["decoder_int8", "encoder_int8"])
+def test_quantizing_twice_gives_the_same_files(int8_bundle, tiny_corpus, tmp_path, graph):
+    from training.quantize import add_int8_decoder, add_int8_encoder
 
     again = tmp_path / "again"
     shutil.copytree(int8_bundle, again)
-    add_int8_decoder(again, tiny_corpus)
-    assert (again / "decoder_int8.onnx").read_bytes() == (int8_bundle / "decoder_int8.onnx").read_bytes()
+    {"decoder_int8": add_int8_decoder, "encoder_int8": add_int8_encoder}[graph](again, tiny_corpus)
+    assert (again / f"{graph}.onnx").read_bytes() == (int8_bundle / f"{graph}.onnx").read_bytes()
 
 
-def test_an_int8_decoder_made_from_another_decoder_is_refused(int8_bundle, tmp_path):
+@pytest.mark.parametrize("role,section", [("decoder", "quantization"), ("encoder", "encoder_quantization")])
+def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, tmp_path, role, section):
     stale = tmp_path / "stale"
     shutil.copytree(int8_bundle, stale)
     manifest = json.loads((stale / "manifest.json").read_text())
-    manifest["quantization"]["decoder_sha256"] = "0" * 64
+    manifest[section][f"{role}_sha256"] = "0" * 64
     (stale / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(BundleError, match="quantized from another decoder.*training quantize"):
+    with pytest.raises(BundleError, match=f"{role}_int8 was quantized from another {role}.*training quantize"):
         load_bundle(stale)
 
 

@@ -247,10 +247,14 @@ def _export_judge(args: argparse.Namespace) -> int:
 
 def _quantize(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus
-    from training.quantize import add_int8_decoder
+    from training.quantize import add_int8_decoder, add_int8_encoder
 
-    entry = add_int8_decoder(args.bundle, build_corpus(limit=args.limit))
-    print(f"added an int8 decoder to {args.bundle}: token agreement with the float one {entry['token_agreement']}")
+    corpus = build_corpus(limit=args.limit)
+    decoder = add_int8_decoder(args.bundle, corpus)
+    print(f"added an int8 decoder to {args.bundle}: token agreement with the float one {decoder['token_agreement']}")
+    encoder = add_int8_encoder(args.bundle, corpus)
+    print(f"added an int8 encoder for refine: one step plays the float encoder's tokens "
+          f"{encoder['step_token_agreement']:.1%} of the time, reconstruction {encoder['reconstruction']}")
     return 0
 
 
@@ -408,7 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("--candidates", type=whole_number(1), default=8,
                        help="styles fusion tries per iteration by default (default 8)")
     judge.set_defaults(func=_export_judge)
-    quantize = commands.add_parser("quantize", help="add an int8 twin of the decoder to a bundle (the engine plays it)")
+    quantize = commands.add_parser(
+        "quantize", help="add int8 twins of the decoder (the engine plays it) and the encoder (refine's recursion)")
     quantize.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     quantize.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
     quantize.set_defaults(func=_quantize)

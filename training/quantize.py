@@ -1,4 +1,4 @@
-"""``python -m training quantize``: add an int8 twin of the decoder to a bundle.
+"""``python -m training quantize``: add int8 twins of the decoder and the encoder to a bundle.
 
 Static QDQ quantization (per-channel int8 weights in 7 bits, uint8 activations), calibrated
 on the latents the engine decodes in use: training-split posterior means, the same with every
@@ -9,9 +9,13 @@ the most agreement. 7-bit weights
 ONNX Runtime's int8 kernels sum pairs of products in 16 bits.
 
 The float decoder stays in the bundle as the reference (parity with PyTorch, benchmarks); the
-engine plays the int8 one. The manifest records which decoder it was made from and how often
-the two play the same token on test-split latents of each kind, and, for scale, how often the
-float decoder keeps its token when the latents move by a tenth of a posterior standard deviation.
+engine plays the int8 one. The manifest records which decoder it was made from and how often the
+two play the same token on test-split latents of each kind, and, for scale, how often the float
+decoder keeps its token when the latents move by a tenth of a posterior standard deviation.
+
+The int8 encoder (same recipe, calibrated on training windows) serves only ``refine``'s recursion,
+whose chain of encode–decode steps (8 by default) makes it the one op bound by the encoder's
+speed; every other op encodes with the float encoder the evaluations measured.
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ from training.corpus import Corpus
 from training.export_pairs import staged_bundle
 
 INT8_FILE = "decoder_int8.onnx"
+INT8_ENCODER_FILE = "encoder_int8.onnx"
+METHOD = "static QDQ, per-channel int8 weights (7-bit), uint8 activations, MinMax calibration"
 CALIBRATION_WINDOWS = 400
 AGREEMENT_WINDOWS = 2000
 SEED = 0
@@ -47,15 +53,16 @@ def use_latents(bundle: Bundle, model: LatentModel, tokens: np.ndarray, seed: in
     return {"posterior means": means, "faders moved": moved, "prior samples": prior.astype(np.float32)}
 
 
-def quantize_decoder(source: Path, calibration: np.ndarray, out: Path) -> list[str]:
-    """Write the int8 twin of the float decoder ``source`` to ``out``; returns the layers kept float."""
+def quantize_graph(source: Path, feeds: list[dict[str, np.ndarray]], out: Path) -> list[str]:
+    """Write the int8 twin of the float graph ``source`` to ``out``, calibrated on ``feeds``
+    (one input batch each); returns the layers kept float (the first and the last)."""
     import onnx
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    class Latents(CalibrationDataReader):
+    class Batches(CalibrationDataReader):
         def __init__(self) -> None:
-            self.batches = iter([{"z": calibration[i:i + 32]} for i in range(0, len(calibration), 32)])
+            self.batches = iter(feeds)
 
         def get_next(self) -> dict | None:
             return next(self.batches, None)
@@ -65,10 +72,15 @@ def quantize_decoder(source: Path, calibration: np.ndarray, out: Path) -> list[s
         quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
         layers = [node.name for node in onnx.load(str(prepared)).graph.node if node.op_type in ("Conv", "Gemm")]
         kept_float = [layers[0], layers[-1]]
-        quantize_static(str(prepared), str(out), Latents(), quant_format=QuantFormat.QDQ,
+        quantize_static(str(prepared), str(out), Batches(), quant_format=QuantFormat.QDQ,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
                         reduce_range=True, op_types_to_quantize=["Conv", "Gemm"], nodes_to_exclude=kept_float)
     return kept_float
+
+
+def batches(name: str, values: np.ndarray, size: int = 32) -> list[dict[str, np.ndarray]]:
+    """``values`` cut into calibration feeds of ``size`` rows for the graph input ``name``."""
+    return [{name: values[i:i + size]} for i in range(0, len(values), size)]
 
 
 def token_agreement(reference: dict[str, np.ndarray], decode, latents: dict[str, np.ndarray]) -> dict[str, float]:
@@ -84,22 +96,26 @@ def with_noise(bundle: Bundle, latents: dict[str, np.ndarray], scale: float = NO
             for kind, z in latents.items()}
 
 
+def sample_windows(corpus: Corpus) -> dict[str, np.ndarray]:
+    """The calibration (training split) and agreement (test split) windows, the same on every run."""
+    rng = np.random.default_rng(SEED)
+    return {split: corpus.windows[rng.choice(corpus.select(split), min(size, len(corpus.select(split))),
+                                             replace=False)].astype(np.int64)
+            for split, size in (("train", CALIBRATION_WINDOWS), ("test", AGREEMENT_WINDOWS))}
+
+
 def add_int8_decoder(bundle_dir: Path, corpus: Corpus) -> dict:
     """Quantize the bundle's decoder and add it (via a staging copy); returns the manifest entry."""
     bundle = load_bundle(bundle_dir)
     reference = LatentModel(bundle, int8=False)
-    rng = np.random.default_rng(SEED)
-    windows = {split: corpus.windows[rng.choice(corpus.select(split), min(size, len(corpus.select(split))),
-                                                replace=False)].astype(np.int64)
-               for split, size in (("train", CALIBRATION_WINDOWS), ("test", AGREEMENT_WINDOWS))}
+    windows = sample_windows(corpus)
     calibration = np.concatenate(list(use_latents(bundle, reference, windows["train"], SEED + 1).values()))
     with staged_bundle(bundle_dir) as staging:
-        kept_float = quantize_decoder(bundle.file("decoder"), calibration, staging / INT8_FILE)
+        kept_float = quantize_graph(bundle.file("decoder"), batches("z", calibration), staging / INT8_FILE)
         manifest = json.loads((staging / "manifest.json").read_text())
         manifest["files"]["decoder_int8"] = {"path": INT8_FILE, "sha256": sha256_of(staging / INT8_FILE)}
         manifest["quantization"] = {
-            "decoder_sha256": manifest["files"]["decoder"]["sha256"],
-            "method": "static QDQ, per-channel int8 weights (7-bit), uint8 activations, MinMax calibration",
+            "decoder_sha256": manifest["files"]["decoder"]["sha256"], "method": METHOD,
             "calibration_windows": len(windows["train"]), "float_layers": kept_float}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         int8 = LatentModel(load_bundle(staging))
@@ -110,3 +126,37 @@ def add_int8_decoder(bundle_dir: Path, corpus: Corpus) -> dict:
                                                                         with_noise(bundle, tested))
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest["quantization"]
+
+
+def encoder_agreement(model: LatentModel, windows: np.ndarray) -> dict:
+    """How the int8 encoder's recursion step compares with the float encoder's on ``windows``:
+    the latent error in posterior standard deviations, how often one step plays the same token,
+    and each step's reconstruction accuracy."""
+    mean, logvar = model.encode(windows)
+    float_step = model.decode(mean)
+    int8_step = model.recode(windows)
+    error = np.abs(model.recursion_mean(windows) - mean) / np.exp(0.5 * logvar)
+    return {"latent_error_in_posterior_std": round(float(error.mean()), 4),
+            "step_token_agreement": round(float(np.mean(int8_step == float_step)), 4),
+            "reconstruction": {"float encoder": round(float(np.mean(float_step == windows)), 4),
+                               "int8 encoder": round(float(np.mean(int8_step == windows)), 4)}}
+
+
+def add_int8_encoder(bundle_dir: Path, corpus: Corpus) -> dict:
+    """Quantize the bundle's encoder for ``refine``'s recursion and add it (via a staging copy);
+    returns the manifest entry."""
+    bundle = load_bundle(bundle_dir)
+    windows = sample_windows(corpus)
+    with staged_bundle(bundle_dir) as staging:
+        kept_float = quantize_graph(bundle.file("encoder"), batches("tokens", windows["train"]),
+                                    staging / INT8_ENCODER_FILE)
+        manifest = json.loads((staging / "manifest.json").read_text())
+        manifest["files"]["encoder_int8"] = {"path": INT8_ENCODER_FILE,
+                                             "sha256": sha256_of(staging / INT8_ENCODER_FILE)}
+        manifest["encoder_quantization"] = {
+            "encoder_sha256": manifest["files"]["encoder"]["sha256"], "method": METHOD, "used_by": ["refine"],
+            "calibration_windows": len(windows["train"]), "float_layers": kept_float}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        manifest["encoder_quantization"] |= encoder_agreement(LatentModel(load_bundle(staging)), windows["test"])
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest["encoder_quantization"]
