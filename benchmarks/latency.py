@@ -248,6 +248,20 @@ def session_settings(bundle: Path, count: int) -> list[tuple[str, float, float]]
     return rows
 
 
+def refine_by_encoder(bundle: Path, count: int, rounds: int = 5) -> list[tuple[str, np.ndarray]]:
+    """(recursion encoder, milliseconds of ``refine`` in-process) for the bundle's int8 encoder twin
+    and for its float encoder, both with the int8 decoder. The two alternate in ``rounds`` rounds,
+    so drift in the machine's speed falls on both alike."""
+    engines = {"int8 twin (shipped)": Engine(bundle), "float": Engine(bundle)}
+    engines["float"].model.recursion_encoder_role = "encoder"  # the session every other op encodes with
+    payload = requests(["refine"])["refine"]
+    times = {name: [] for name in engines}
+    for _ in range(rounds):
+        for name, engine in engines.items():
+            times[name].append(op_times(engine, "refine", payload, count // rounds))
+    return [(name, np.concatenate(parts)) for name, parts in times.items()]
+
+
 def thread_counts(bundle: Path, count: int) -> list[tuple[int, str, float, float]]:
     """(intra-op threads, op, p50 ms, p99 ms) of whole ops in-process, for the server's thread setting."""
     rows = []
@@ -312,6 +326,10 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         lines += [f"| {b} | {q:.3f} | {f:.3f} | {t:.3f} |" for b, q, f, t in batches]
     except ImportError:
         lines += ["(PyTorch comparison skipped: install the `train` extra.)"]
+    if Engine(bundle).info()["recursion_encoder"] == "int8":
+        lines += ["", "### `refine`'s recursion encoder (in-process, int8 decoder)", "",
+                  "The two alternate in 5 rounds.", "", "| encoder | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
+        lines += [timing_row(name, times) for name, times in refine_by_encoder(bundle, count)]
     lines += ["", "### ONNX Runtime session options (one window / one latent)", "",
               "| setting | encode ms | decode ms |", "|---|---|---|"]
     lines += [f"| {name} | {e:.3f} | {d:.3f} |" for name, e, d in session_settings(bundle, count)]
