@@ -25,7 +25,8 @@ ELITE = 4
 
 
 def genre_weights(engine: "Engine", genre: str | Mapping[str, float]) -> dict[str, float]:
-    """A genre name or a {name: weight} blend as normalised weights; a ClipError for anything else."""
+    """A genre name or a {name: weight} blend as normalised weights, genres weighted 0 left out
+    (so {"folk": 1, "celtic": 0} samples exactly as "folk" does); a ClipError for anything else."""
     if isinstance(genre, str):
         genre = {genre: 1.0}
     if not isinstance(genre, Mapping) or not genre:
@@ -38,7 +39,7 @@ def genre_weights(engine: "Engine", genre: str | Mapping[str, float]) -> dict[st
     total = float(sum(genre.values()))
     if total <= 0:
         raise ClipError("genre weights must not all be 0")
-    return {name: float(weight) / total for name, weight in genre.items()}
+    return {name: float(weight) / total for name, weight in genre.items() if weight > 0}
 
 
 def blend(engine: "Engine", weights: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -72,13 +73,20 @@ def sample_genres(engine: "Engine", weights: Mapping[str, float], count: int, te
     if len(weights) == 1:
         return sample_each_genre(engine, list(weights) * count, temperature, rng)
     fused = engine.bundle.manifest.get("genre_fusion", {}).get("genres", [])
-    if engine.model.has("genre_fusion") and len(weights) == 2 and set(weights) == set(fused) and min(weights.values()) > 0:
+    if engine.model.has("genre_fusion") and set(weights) == set(fused):
         noise = rng.standard_normal((count, engine.bundle.manifest["genre_fusion"]["noise_size"])).astype(np.float32)
         z_fused = engine.model.fused_genres(temperature * noise)
         heavier = max(weights, key=lambda name: (weights[name], name == fused[0]))
         z_pure = sample_each_genre(engine, [heavier] * count, temperature, rng)
         toward = 2 * weights[heavier] - 1  # 0 at equal weights, 1 for one genre alone
         return ((1 - toward) * z_fused + toward * z_pure).astype(np.float32)
+    return sample_prior_blend(engine, weights, count, temperature, rng)
+
+
+def sample_prior_blend(engine: "Engine", weights: Mapping[str, float], count: int, temperature: float,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Latents from the weighted mix of the genres' Gaussian priors (means and spreads blended),
+    the spread scaled by ``temperature``."""
     mean, std = blend(engine, weights)
     return (mean + temperature * std * rng.standard_normal((count, engine.bundle.latent_size))).astype(np.float32)
 

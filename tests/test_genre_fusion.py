@@ -97,7 +97,14 @@ def test_genre_evaluation_reports_table_one_and_the_tool_targets(fused_bundle, t
     off_data = results["off_data_decoding"]
     assert list(off_data["folk"]) == [f"noise={share:g}" for share in genre_eval.OFF_DATA_STEPS]
     assert any(rows["noise=0"] != rows["noise=1"] for rows in off_data.values())  # the noise reaches the decoder
-    assert (tmp_path / "genres.json").exists() and (tmp_path / "genre_fusion.png").exists()
+    blends = results["blends"]
+    assert blends["second_share"][0] == 0 and blends["second_share"][-1] == 1
+    for by_stat in blends["positions"].values():
+        assert all(len(values) == len(genre_eval.BLEND_WEIGHTS) and all(0 <= v <= 1 for v in values)
+                   for values in by_stat.values())
+    assert blends["positions"]["generate"] != blends["positions"]["prior blend"]
+    for name in ("genres.json", "genre_fusion.png", "genre_blends.png"):
+        assert (tmp_path / name).exists()
 
 
 def test_rm_and_mc_windows_are_built_from_the_domains_notes():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine import Engine, grid
+from engine import Engine, grid, latent_tools
 from tests.latent_runs import trained_and_exported
 from training.config import GenrePriorConfig
 
@@ -64,6 +64,10 @@ def test_generate_samples_one_genre_through_the_prior(prior_bundle, tiny_bundle)
     expected = grid.to_clips(engine.model.decode(engine.model.genre_prior(0.5 * noise, celtic)), 16.0,
                              [0] * 3, [()] * 3, 100)
     assert engine.generate(variations=3, seed=5, genre="celtic", temperature=0.5).clips == expected
+    # A blend that weights every other genre 0 is that genre alone, through the same prior.
+    weights = latent_tools.genre_weights(engine, {"folk": 0, "celtic": 2})
+    np.testing.assert_array_equal(latent_tools.sample_genres(engine, weights, 3, 0.5, np.random.default_rng(5)),
+                                  engine.model.genre_prior(0.5 * noise, celtic))
     plain = Engine(tiny_bundle)
     assert not plain.model.has("genre_prior")
     gaussian = plain.bundle.genres[1].mean + 0.5 * plain.bundle.genres[1].std * noise

@@ -2,8 +2,8 @@
 FusionGAN's Table I on our domains (DD and NPD; Diff, Ratio and balance position with
 Euclidean and earth mover's distances) for a real 50/50 mixture (the floor), the RM, MC and
 MLE baselines, the prior blend and the fused-genre generator; whether each genre's samples lie
-nearer their own domain; whether restyling toward chorale lengthens notes; and how often
-``optimize`` hits a first-pitch target."""
+nearer their own domain; where weighted blends of the pair sit between the two domains; whether
+restyling toward chorale lengthens notes; and how often ``optimize`` hits a first-pitch target."""
 from __future__ import annotations
 
 import json
@@ -25,6 +25,7 @@ DRAWS = 8
 HISTOGRAMS = {"dd": metrics.duration_distribution, "npd": metrics.normalised_pitch_distribution}
 KINDS = ("euclidean", "emd")
 OPTIMIZE_RUNS = 50
+BLEND_WEIGHTS = (0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 1.0)  # the second genre's share
 
 
 def histograms(windows: np.ndarray) -> dict[str, np.ndarray]:
@@ -98,7 +99,6 @@ def table_one(engine: Engine, corpus: Corpus, pair: tuple[str, str], runs: Path,
                             train[b_name][rng.choice(len(train[b_name]), 4 * SAMPLES)]])
     language_model = trained_language_model(np.concatenate(list(train.values())), val, runs / f"mle-{a_name}-{b_name}",
                                             mle_steps)
-    mean, std = latent_tools.blend(engine, {a_name: 0.5, b_name: 0.5})
     mixture = np.concatenate([train[g][rng.choice(len(train[g]), half, replace=len(train[g]) < half)] for g in pair])
     systems = {
         # Interleaved, so that each draw of SAMPLES is a 50/50 mixture.
@@ -106,7 +106,8 @@ def table_one(engine: Engine, corpus: Corpus, pair: tuple[str, str], runs: Path,
         "RM": sampled_notes(union, rng, uniform=True, count=count),
         "MC": sampled_notes(union, rng, uniform=False, count=count),
         "MLE": language_model.sample(count, torch.Generator().manual_seed(0)),
-        "prior blend": decode(engine, (mean + std * rng.standard_normal((count, len(mean)))).astype(np.float32)),
+        "prior blend": decode(engine, latent_tools.sample_prior_blend(engine, {a_name: 0.5, b_name: 0.5}, count,
+                                                                      1.0, rng)),
     }
     if engine.model.has("genre_fusion"):
         systems["FusionGAN (ours)"] = decode(engine, latent_tools.sample_genres(
@@ -173,6 +174,43 @@ def off_data_decoding(engine: Engine, corpus: Corpus, rng: np.random.Generator) 
     return out
 
 
+def blend_sweep(engine: Engine, corpus: Corpus, pair: tuple[str, str], rng: np.random.Generator) -> dict:
+    """Where ``generate``'s weighted blends of ``pair`` sit: for each share of the second genre,
+    the Euclidean balance position d(A, F) / (d(A, F) + d(B, F)) of SAMPLES decoded windows for DD
+    and NPD (0 is the first genre's test windows, 1 the second's), through the engine's own sampler
+    and, for comparison, through the mixed Gaussian genre priors."""
+    references = [histograms(corpus.windows[corpus.select("test", g)].astype(np.int64)) for g in pair]
+    positions = {}
+    for name, sample in (("generate", latent_tools.sample_genres), ("prior blend", latent_tools.sample_prior_blend)):
+        rows = [fusion_row(*references, histograms(decode(engine, sample(
+            engine, latent_tools.genre_weights(engine, {pair[0]: 1 - share, pair[1]: share}), SAMPLES, 1.0, rng))))
+            for share in BLEND_WEIGHTS]
+        positions[name] = {stat: [row[f"{stat}_euclidean"]["position"] for row in rows] for stat in HISTOGRAMS}
+    return {"domains": list(pair), "second_share": list(BLEND_WEIGHTS), "positions": positions}
+
+
+def plot_blends(sweep: dict, path: Path) -> None:
+    """Balance position against the second genre's share, per sampler and statistic."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(5.5, 3.8))
+    for name, by_stat in sweep["positions"].items():
+        for stat, values in by_stat.items():
+            axis.plot(sweep["second_share"], values, marker="o", linestyle="-" if name == "generate" else ":",
+                      label=f"{name}, {stat.upper()}")
+    axis.plot([0, 1], [0, 1], color="grey", linewidth=0.8)
+    first, second = sweep["domains"]
+    axis.set_xlabel(f"{second}'s share of the blend")
+    axis.set_ylabel(f"balance position (0 = {first}, 1 = {second})")
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def restyle_toward(engine: Engine, corpus: Corpus, target: str, rng: np.random.Generator, count: int = 256) -> dict:
     """Mean note length before and after restyling other genres' test windows toward ``target``
     (amount 1), and how much of each melody survives (same tokens, onset F1)."""
@@ -219,15 +257,18 @@ def plot_fusion(result: dict, path: Path) -> None:
 
 
 def evaluate_genres(engine: Engine, corpus: Corpus, out_dir: Path, runs: Path, mle_steps: int = 1500) -> dict:
-    """Everything above; writes ``genres.json`` and ``genre_fusion.png``."""
+    """Everything above; writes ``genres.json``, ``genre_fusion.png`` and ``genre_blends.png``."""
     rng = np.random.default_rng(0)
     pair = tuple(engine.bundle.manifest.get("genre_fusion", {}).get("genres", ("folk", "celtic")))
     results = {"table_one": table_one(engine, corpus, pair, runs, rng, mle_steps),
                "nearer_own_domain": genre_samples_nearer_own(engine, corpus, rng),
                "restyle_to_chorale": restyle_toward(engine, corpus, "chorale", rng),
                "optimize_first_pitch": optimize_first_pitch(engine, rng),
-               "off_data_decoding": off_data_decoding(engine, corpus, rng)}
+               "off_data_decoding": off_data_decoding(engine, corpus, rng),
+               # Its own generator, so the figures above stay those of earlier runs.
+               "blends": blend_sweep(engine, corpus, pair, np.random.default_rng(1))}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "genres.json").write_text(json.dumps(results, indent=1) + "\n")
     plot_fusion(results["table_one"], out_dir / "genre_fusion.png")
+    plot_blends(results["blends"], out_dir / "genre_blends.png")
     return results
