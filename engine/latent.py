@@ -148,9 +148,13 @@ class LatentModel:
             None, {"left": np.asarray(left, dtype=np.float32).reshape(-1, self.latent_size)})
         return log_weights, means, log_std
 
-    def fused_genres(self, noise: np.ndarray) -> np.ndarray:
-        """FusionGAN's fused-domain latents G_F(noise) for noise (B, noise_size)."""
-        return self.run("genre_fusion", {"noise": np.asarray(noise, dtype=np.float32)})[0]
+    def fused_genres(self, noise: np.ndarray, share: float = 0.5) -> np.ndarray:
+        """FusionGAN's fused-domain latents G_F(noise) for noise (B, noise_size), at a blend with
+        ``share`` of the second genre when the generator is blend-conditioned (else an even blend)."""
+        feed = {"noise": np.asarray(noise, dtype=np.float32)}
+        if self.bundle.manifest["genre_fusion"].get("blend_conditioned"):
+            feed["share"] = np.full((len(feed["noise"]), 1), share, dtype=np.float32)
+        return self.run("genre_fusion", feed)[0]
 
     def genre_prior(self, noise: np.ndarray, genres: np.ndarray) -> np.ndarray:
         """The genre-conditioned prior's latents for noise (B, latent) and genre one-hots (B, genres)

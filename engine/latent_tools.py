@@ -67,14 +67,17 @@ def sample_each_genre(engine: "Engine", names: list[str], temperature: float, rn
 def sample_genres(engine: "Engine", weights: Mapping[str, float], count: int, temperature: float,
                   rng: np.random.Generator) -> np.ndarray:
     """Latents for a genre or blend. One genre goes through :func:`sample_each_genre`. A blend of
-    exactly the two genres the bundle's FusionGAN generator fuses goes through it: G_F's samples
-    at equal weights, moved toward the heavier genre's samples as the weights part. Any other
-    blend mixes the genre priors."""
+    the two genres the bundle's FusionGAN generator fuses goes through it: at the blend's weights
+    when it is blend-conditioned, else G_F's even blend moved toward the heavier genre's samples
+    as the weights part. Any other blend mixes the genre priors."""
     if len(weights) == 1:
         return sample_each_genre(engine, list(weights) * count, temperature, rng)
-    fused = engine.bundle.manifest.get("genre_fusion", {}).get("genres", [])
+    section = engine.bundle.manifest.get("genre_fusion", {})
+    fused = section.get("genres", [])
     if engine.model.has("genre_fusion") and set(weights) == set(fused):
-        noise = rng.standard_normal((count, engine.bundle.manifest["genre_fusion"]["noise_size"])).astype(np.float32)
+        noise = rng.standard_normal((count, section["noise_size"])).astype(np.float32)
+        if section.get("blend_conditioned"):
+            return engine.model.fused_genres(temperature * noise, weights[fused[1]])
         z_fused = engine.model.fused_genres(temperature * noise)
         heavier = max(weights, key=lambda name: (weights[name], name == fused[0]))
         z_pure = sample_each_genre(engine, [heavier] * count, temperature, rng)

@@ -23,6 +23,15 @@ def fused_bundle(tmp_path_factory, tiny_bundle, tiny_corpus):
                                 export_genre_fusion, "tiny-fused")
 
 
+@pytest.fixture(scope="module")
+def blend_bundle(tmp_path_factory, tiny_bundle, tiny_corpus):
+    from training.genre_fusion_runs import export_genre_fusion, train_genre_fusion
+
+    return trained_and_exported(tmp_path_factory.mktemp("genre-blend"), tiny_bundle, tiny_corpus,
+                                replace(CONFIG, blend_conditioned=True), train_genre_fusion, export_genre_fusion,
+                                "tiny-blend")
+
+
 def test_training_resumes_and_logs_where_the_fused_samples_sit(fused_bundle):
     _, root = fused_bundle
     rows = [json.loads(line) for line in (root / "run" / "log.jsonl").read_text().splitlines()]
@@ -53,6 +62,44 @@ def test_generate_blends_the_two_fused_genres_through_the_generator(fused_bundle
     assert engine.generate(variations=3, seed=5, genre={"celtic": 2, "folk": 2}).clips == even.clips
     leaning = engine.generate(variations=3, seed=5, genre={"folk": 3, "celtic": 1})
     assert len(leaning.clips) == 3 and leaning.clips != even.clips
+
+
+def test_a_blend_conditioned_generator_trains_over_shares_and_generate_feeds_it_the_weights(blend_bundle):
+    bundle, root = blend_bundle
+    rows = [json.loads(line) for line in (root / "run" / "log.jsonl").read_text().splitlines()]
+    assert len({row["share"] for row in rows if "share" in row}) > 1, "each step draws its own share"
+    assert {"position_25", "position_50", "position_75"} <= set(rows[-1])
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["genre_fusion"]["blend_conditioned"] is True
+    assert manifest["parity"]["genre_fusion_max_abs_error"] <= 1e-4
+    engine = Engine(bundle)
+    noise = np.random.default_rng(5).standard_normal((3, CONFIG.noise_size)).astype(np.float32)
+    from engine import grid
+    quarter = engine.model.fused_genres(noise, 0.25)
+    assert not np.allclose(quarter, engine.model.fused_genres(noise, 0.75)), "the share reaches the generator"
+    expected = grid.to_clips(engine.model.decode(quarter), 16.0, [0] * 3, [()] * 3, 100)
+    assert engine.generate(variations=3, seed=5, genre={"folk": 3, "celtic": 1}).clips == expected
+
+
+def test_at_an_even_blend_the_conditioned_losses_are_the_papers(tiny_bundle):
+    from training.genre_fusion import GenreFusionTraining
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(1, 1, (64, 8)).astype(np.float32), rng.normal(-1, 1, (64, 8)).astype(np.float32)
+    prior = (np.zeros(8, np.float32), np.ones(8, np.float32))
+    runs = [GenreFusionTraining(replace(CRITICS_ONLY, blend_conditioned=conditioned), a, b, prior, prior,
+                                tiny_bundle.parent / f"unused-{conditioned}") for conditioned in (False, True)]
+    runs[1].critics.load_state_dict(runs[0].critics.state_dict())
+    fused = torch.randn(CRITICS_ONLY.batch_size, 8, generator=torch.Generator().manual_seed(1))
+    losses = []
+    for run in runs:
+        run.fused = lambda noise, share: fused  # the same G_F batch for both: only the weighting differs
+        run.rng.manual_seed(0)
+        losses.append(run.critic_loss().item())
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)  # same critics, same batches, share 1/2
+    runs[1].share = 0.9
+    runs[1].rng.manual_seed(0)
+    assert runs[1].critic_loss().item() != pytest.approx(losses[0], rel=1e-5)
 
 
 def test_the_critic_loss_has_the_balance_terms(tiny_bundle):
@@ -167,7 +214,7 @@ def test_a_histogram_term_moves_g_f_toward_the_target(tmp_path, statistic):
                      batch_size=128)  # fewer windows make noisy histograms
     with pytest.raises(ValueError, match="decoder"):
         GenreFusionTraining(config, a, b, prior, prior, tmp_path / "no-decoder")
-    run = GenreFusionTraining(config, a, b, prior, prior, tmp_path / "run", decoder=decoder, targets=targets)
+    run = GenreFusionTraining(config, a, b, prior, prior, tmp_path / "run", decoder=decoder, targets=(targets, targets))
     first = run.generator_loss()[2][statistic].item()
     for _ in range(40):
         gap = run.generator_loss()[2][statistic]

@@ -180,6 +180,9 @@ class GenreFusionConfig(Settings, HistogramWeights):
     # weight of a penalty on samples beyond the reach of both genres' real latents (see
     # training.latent_reach): far out, the int8 decoder the engine plays disagrees with the float one
     radius_weight: float = 1000.0
+    # G_F takes the blend's share of genre B as a second input: each step trains one share in
+    # [0, 1], with the balance terms, the critics' feedback and the histogram targets weighted by it
+    blend_conditioned: bool = False
     transpositions: int = 2
     eval_every: int = 250
     seed: int = 0

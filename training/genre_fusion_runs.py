@@ -35,8 +35,8 @@ def genre_latents(backend: BundleBackend, corpus: Corpus, genre: str, copies: in
 def train_genre_fusion(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
                        max_minutes: float | None = None) -> None:
     """Train G_F between ``config.genres`` in the bundle's latent space (with the bundle's
-    decoder frozen and the even blend of the genres' training windows' histograms, when
-    ``config.histogram_weights`` has any)."""
+    decoder frozen and each genre's training windows' histograms, when ``config.histogram_weights``
+    has any)."""
     backend = BundleBackend(bundle_dir)
     bundle = load_bundle(bundle_dir)
     genres = {g.name: g for g in bundle.genres}
@@ -45,7 +45,8 @@ def train_genre_fusion(config: GenreFusionConfig, corpus: Corpus, bundle_dir: Pa
     decoder, targets = None, None
     if config.histogram_weights:
         decoder = torch_model_from_bundle(bundle_dir).eval().requires_grad_(False).decode
-        targets = blend_histograms([corpus.windows[corpus.select("train", name)].astype(np.int64) for name in (a, b)])
+        targets = tuple(blend_histograms([corpus.windows[corpus.select("train", name)].astype(np.int64)])
+                        for name in (a, b))
     GenreFusionTraining(config, *latents, (genres[a].mean, genres[a].std), (genres[b].mean, genres[b].std),
                         run_dir, space=encoder_sha256(bundle_dir), decoder=decoder, targets=targets).run(max_minutes)
 
@@ -54,7 +55,8 @@ def fused_generator(checkpoint: Path, latent_size: int) -> tuple[FusedGenerator,
     """G_F of a genre-fusion checkpoint, in eval mode, with its settings."""
     state, settings = load_run(checkpoint)
     config = GenreFusionConfig.from_dict({k: v for k, v in settings.items() if k != "encoder_sha256"})
-    model = FusedGenerator(config.noise_size, latent_size, config.hidden, config.layers, np.zeros(latent_size))
+    model = FusedGenerator(config.noise_size, latent_size, config.hidden, config.layers, np.zeros(latent_size),
+                           np.zeros(latent_size), config.blend_conditioned)
     model.load_state_dict(state["g_f"])
     return model.eval(), config
 
@@ -63,7 +65,10 @@ def export_genre_fusion(bundle_dir: Path, checkpoint: Path) -> dict:
     """Add genre_fusion.onnx to the bundle, with a parity check (via a staging copy)."""
     require_same_space(checkpoint, bundle_dir)
     generator, config = fused_generator(checkpoint, load_bundle(bundle_dir).latent_size)
-    noise = torch.randn(64, config.noise_size, generator=torch.Generator().manual_seed(0))
-    return add_latent_generator(bundle_dir, "genre_fusion", generator, {"noise": noise},
+    seeded = torch.Generator().manual_seed(0)
+    inputs = {"noise": torch.randn(64, config.noise_size, generator=seeded)}
+    if config.blend_conditioned:
+        inputs["share"] = torch.rand(64, 1, generator=seeded)
+    return add_latent_generator(bundle_dir, "genre_fusion", generator, inputs,
                                 {"genres": list(config.genres), "noise_size": config.noise_size,
-                                 "training": config.to_dict()})
+                                 "blend_conditioned": config.blend_conditioned, "training": config.to_dict()})
