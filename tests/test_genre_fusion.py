@@ -150,6 +150,10 @@ def test_genre_evaluation_reports_table_one_and_the_tool_targets(fused_bundle, t
         assert all(len(values) == len(genre_eval.BLEND_WEIGHTS) and all(0 <= v <= 1 for v in values)
                    for values in by_stat.values())
     assert blends["positions"]["generate"] != blends["positions"]["prior blend"]
+    assert all(-1 <= value <= 1 for by_stat in blends["rank_correlation"].values() for value in by_stat.values())
+    assert genre_eval.rank_correlation([0, 1, 2, 3], [0.1, 0.5, 0.4, 0.9]) == pytest.approx(0.8)
+    assert genre_eval.largest_reversal([0.1, 0.5, 0.4, 0.2, 0.9]) == pytest.approx(0.3)
+    assert genre_eval.largest_reversal([0.1, 0.2, 0.9]) == 0
     for name in ("genres.json", "genre_fusion.png", "genre_blends.png"):
         assert (tmp_path / name).exists()
 

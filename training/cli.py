@@ -192,7 +192,7 @@ def _genre_fusion(args: argparse.Namespace) -> int:
     config = GenreFusionConfig(steps=args.steps, genres=tuple(args.genres), dd_weight=args.dd_weight,
                                npd_weight=args.npd_weight, nd_weight=args.nd_weight,
                                decoded_batch=args.decoded_batch, radius_weight=args.radius_weight,
-                               blend_conditioned=args.blend_conditioned)
+                               blend_conditioned=args.blend_conditioned, even_blend_steps=args.even_blend_steps)
     train_genre_fusion(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -430,6 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     genre_fusion.add_argument("--blend-conditioned", action="store_true",
                               help="give G_F the blend's share of B as an input, trained over every share "
                                    "(one generator for every weighted blend)")
+    genre_fusion.add_argument("--even-blend-steps", type=non_negative, default=GenreFusionConfig().even_blend_steps,
+                              help="with --blend-conditioned, the fraction of steps trained at the even blend")
     genre_prior = pair_command("genre-prior", "train the genre-conditioned prior that generate samples a genre from",
                                _genre_prior, GenrePriorConfig().steps, Path("runs/genre-prior"))
     genre_prior.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)

@@ -183,6 +183,7 @@ class GenreFusionConfig(Settings, HistogramWeights):
     # G_F takes the blend's share of genre B as a second input: each step trains one share in
     # [0, 1], with the balance terms, the critics' feedback and the histogram targets weighted by it
     blend_conditioned: bool = False
+    even_blend_steps: float = 0.5  # of a blend-conditioned G_F's steps, the share trained at 1/2 (Table I's blend)
     transpositions: int = 2
     eval_every: int = 250
     seed: int = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -186,7 +187,23 @@ def blend_sweep(engine: Engine, corpus: Corpus, pair: tuple[str, str], rng: np.r
             engine, latent_tools.genre_weights(engine, {pair[0]: 1 - share, pair[1]: share}), SAMPLES, 1.0, rng))))
             for share in BLEND_WEIGHTS]
         positions[name] = {stat: [row[f"{stat}_euclidean"]["position"] for row in rows] for stat in HISTOGRAMS}
-    return {"domains": list(pair), "second_share": list(BLEND_WEIGHTS), "positions": positions}
+    order = {name: {stat: rank_correlation(BLEND_WEIGHTS, values) for stat, values in by_stat.items()}
+             for name, by_stat in positions.items()}
+    reversal = {name: {stat: largest_reversal(values) for stat, values in by_stat.items()}
+                for name, by_stat in positions.items()}
+    return {"domains": list(pair), "second_share": list(BLEND_WEIGHTS), "positions": positions,
+            "rank_correlation": order, "largest_reversal": reversal}
+
+
+def largest_reversal(values: Sequence[float]) -> float:
+    """How far the sequence ever falls below an earlier value (0 when it never falls)."""
+    return float(max(0.0, max(np.maximum.accumulate(values) - np.asarray(values))))
+
+
+def rank_correlation(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman's rank correlation (1: ``y`` rises with ``x`` throughout); ties take their first rank."""
+    ranks = [np.argsort(np.argsort(values, kind="stable")) for values in (x, y)]
+    return float(np.corrcoef(*ranks)[0, 1])
 
 
 def plot_blends(sweep: dict, path: Path) -> None:
