@@ -15,10 +15,10 @@ the generators need no policy gradient, and a gradient penalty keeps the critics
   (:mod:`training.latent_reach`), where the int8 decoder the engine plays stops agreeing with
   the float decoder G_F learns through;
 - blend-conditioned (beyond the paper), G_F also takes the blend's share s of genre B. Each step
-  trains one s: 1/2 in ``even_blend_steps`` of the steps, else drawn from [0, 1]; and every term that treats A and B alike at an even blend weighs
-  them 2(1 - s) and 2s instead: D_F's positives, the balance terms of D_A and D_B, and G_F's
-  feedback from them. Its histogram targets are (1 - s) A's + s B's. At s = 1/2 this is the paper's
-  G_F, and one generator serves every weighted blend.
+  trains one s: 1/2 in ``even_blend_steps`` of the steps, else drawn from [0, 1]. Every term that
+  treats A and B alike at an even blend weighs them 2(1 - s) and 2s instead: D_F's positives, the
+  balance terms of D_A and D_B, and G_F's feedback from them. Its histogram targets are
+  (1 - s) A's + s B's. At s = 1/2 this is the paper's G_F, and one generator serves every blend.
 """
 from __future__ import annotations
 
