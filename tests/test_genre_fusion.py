@@ -11,7 +11,8 @@ from engine import Engine
 from tests.latent_runs import trained_and_exported
 from training.config import GenreFusionConfig
 
-CONFIG = GenreFusionConfig(steps=4, critic_steps=2, batch_size=16, hidden=32, layers=3, eval_every=2, transpositions=1)
+CONFIG = GenreFusionConfig(steps=4, critic_steps=2, batch_size=16, hidden=32, layers=3, eval_every=2, transpositions=1,
+                           blend_conditioned=False)
 CRITICS_ONLY = replace(CONFIG, dd_weight=0.0, npd_weight=0.0, nd_weight=0.0, radius_weight=0.0)
 
 
@@ -79,6 +80,12 @@ def test_a_blend_conditioned_generator_trains_over_shares_and_generate_feeds_it_
     assert not np.allclose(quarter, engine.model.fused_genres(noise, 0.75)), "the share reaches the generator"
     expected = grid.to_clips(engine.model.decode(quarter), 16.0, [0] * 3, [()] * 3, 100)
     assert engine.generate(variations=3, seed=5, genre={"folk": 3, "celtic": 1}).clips == expected
+
+
+def test_runs_from_before_blend_conditioning_load_unconditioned():
+    settings = {k: v for k, v in GenreFusionConfig().to_dict().items() if k != "blend_conditioned"}
+    assert GenreFusionConfig().blend_conditioned and not GenreFusionConfig.from_dict(settings).blend_conditioned
+    assert GenreFusionConfig.from_dict(GenreFusionConfig().to_dict()) == GenreFusionConfig()
 
 
 def test_at_an_even_blend_the_conditioned_losses_are_the_papers(tiny_bundle):

@@ -427,9 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     genre_fusion.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     genre_fusion.add_argument("--genres", nargs=2, choices=GENRES, default=list(GenreFusionConfig().genres),
                               metavar=("A", "B"), help="the two genres to fuse (default folk celtic)")
-    genre_fusion.add_argument("--blend-conditioned", action="store_true",
+    genre_fusion.add_argument("--blend-conditioned", action=argparse.BooleanOptionalAction,
+                              default=GenreFusionConfig().blend_conditioned,
                               help="give G_F the blend's share of B as an input, trained over every share "
-                                   "(one generator for every weighted blend)")
+                                   "(one generator for every weighted blend; --no-blend-conditioned: the paper's "
+                                   "even blend only)")
     genre_fusion.add_argument("--even-blend-steps", type=non_negative, default=GenreFusionConfig().even_blend_steps,
                               help="with --blend-conditioned, the fraction of steps trained at the even blend")
     genre_prior = pair_command("genre-prior", "train the genre-conditioned prior that generate samples a genre from",

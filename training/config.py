@@ -160,7 +160,7 @@ class GenreFusionConfig(Settings, HistogramWeights):
     """FusionGAN in the VAE's latent space: G_F against Wasserstein critics D_A, D_B, D_F."""
 
     genres: tuple[str, str] = ("folk", "celtic")
-    steps: int = 2000  # generator updates
+    steps: int = 3000  # generator updates
     critic_steps: int = 5  # critic updates per generator update (WGAN-GP's usual 5)
     batch_size: int = 256
     learning_rate: float = 1e-4
@@ -182,7 +182,7 @@ class GenreFusionConfig(Settings, HistogramWeights):
     radius_weight: float = 1000.0
     # G_F takes the blend's share of genre B as a second input: each step trains one share in
     # [0, 1], with the balance terms, the critics' feedback and the histogram targets weighted by it
-    blend_conditioned: bool = False
+    blend_conditioned: bool = True
     even_blend_steps: float = 0.5  # of a blend-conditioned G_F's steps, the share trained at 1/2 (Table I's blend)
     transpositions: int = 2
     eval_every: int = 250
@@ -190,8 +190,8 @@ class GenreFusionConfig(Settings, HistogramWeights):
 
     @classmethod
     def from_dict(cls, data: dict) -> "GenreFusionConfig":
-        """Inverse of :meth:`to_dict`."""
-        return cls(**{**data, "genres": tuple(data["genres"])})
+        """Inverse of :meth:`to_dict`; runs from before blend conditioning (session 15) had no share input."""
+        return cls(**{"blend_conditioned": False, **data, "genres": tuple(data["genres"])})
 
 
 @dataclass(frozen=True)
