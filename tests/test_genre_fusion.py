@@ -274,7 +274,8 @@ def test_the_spread_over_draws_averages_disjoint_draws():
 
 
 @pytest.mark.parametrize("command, flag", [("genre-fusion", "--radius-weight"), ("genre-fusion", "--npd-weight"),
-                                           ("genre-prior", "--margin"), ("genre-prior", "--separation-weight")])
+                                           ("genre-fusion", "--even-blend-steps"), ("genre-prior", "--margin"),
+                                           ("genre-prior", "--separation-weight")])
 def test_negative_loss_weights_are_refused_before_any_work(command, flag, tmp_path, capsys):
     from training.cli import main
 
