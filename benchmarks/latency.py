@@ -248,17 +248,20 @@ def session_settings(bundle: Path, count: int) -> list[tuple[str, float, float]]
     return rows
 
 
-def refine_by_encoder(bundle: Path, count: int, rounds: int = 5) -> list[tuple[str, np.ndarray]]:
-    """(recursion encoder, milliseconds of ``refine`` in-process) for the bundle's int8 encoder twin
-    and for its float encoder, both with the int8 decoder. The two alternate in ``rounds`` rounds,
-    so drift in the machine's speed falls on both alike."""
-    engines = {"int8 twin (shipped)": Engine(bundle), "float": Engine(bundle)}
-    engines["float"].model.recursion_encoder_role = "encoder"  # the session every other op encodes with
-    payload = requests(["refine"])["refine"]
+def by_twin(bundle: Path, op: str, attribute: str, roles: dict[str, str], count: int,
+            rounds: int = 5) -> list[tuple[str, np.ndarray]]:
+    """(name, milliseconds of ``op`` in-process) with the engine's ``attribute`` (a LatentModel
+    role such as ``judge_role``) set to each of ``roles``, everything else as shipped. They
+    alternate in ``rounds`` rounds, so drift in the machine's speed falls on all alike."""
+    engines = {}
+    for name, role in roles.items():
+        engines[name] = Engine(bundle)
+        setattr(engines[name].model, attribute, role)
+    payload = requests([op])[op]
     times = {name: [] for name in engines}
     for _ in range(rounds):
         for name, engine in engines.items():
-            times[name].append(op_times(engine, "refine", payload, count // rounds))
+            times[name].append(op_times(engine, op, payload, count // rounds))
     return [(name, np.concatenate(parts)) for name, parts in times.items()]
 
 
@@ -329,7 +332,14 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     if Engine(bundle).info()["recursion_encoder"] == "int8":
         lines += ["", "### `refine`'s recursion encoder (in-process, int8 decoder)", "",
                   "The two alternate in 5 rounds.", "", "| encoder | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
-        lines += [timing_row(name, times) for name, times in refine_by_encoder(bundle, count)]
+        lines += [timing_row(name, times) for name, times in by_twin(
+            bundle, "refine", "recursion_encoder_role", {"int8 twin (shipped)": "encoder_int8", "float": "encoder"},
+            count)]
+    if Engine(bundle).info().get("judge") == "int8":
+        lines += ["", "### `fuse`'s judge (in-process, int8 decoder, the bundle's candidates)", "",
+                  "The two alternate in 5 rounds.", "", "| judge | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
+        lines += [timing_row(name, times) for name, times in by_twin(
+            bundle, "fuse", "judge_role", {"int8 twin (shipped)": "judge_int8", "float": "judge"}, count)]
     lines += ["", "### ONNX Runtime session options (one window / one latent)", "",
               "| setting | encode ms | decode ms |", "|---|---|---|"]
     lines += [f"| {name} | {e:.3f} | {d:.3f} |" for name, e, d in session_settings(bundle, count)]

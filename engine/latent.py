@@ -69,7 +69,8 @@ class LatentModel:
     def __init__(self, bundle: Bundle, threads: int = 1, int8: bool = True) -> None:
         """Sessions for every model in the bundle; the decoder is its int8 twin when the bundle
         has one and ``int8`` is set, else the float reference. The int8 encoder twin, when there
-        is one and ``int8`` is set, serves only the recursion (:meth:`recode`)."""
+        is one and ``int8`` is set, serves only the recursion (:meth:`recode`); the judge's int8
+        twin, likewise, picks among fusion candidates in its place."""
         self.bundle = bundle
         options = session_options(threads)
         files = bundle.manifest["files"]
@@ -77,6 +78,9 @@ class LatentModel:
         recursion = "encoder_int8" if int8 and "encoder_int8" in files else "encoder"
         roles = {"encoder": "encoder", "decoder": decoder, recursion: recursion,
                  **{role: role for role in PAIR_ROLES if role in files}}
+        judge = "judge_int8" if int8 and "judge" in files and "judge_int8" in files else "judge"
+        if judge == "judge_int8":
+            roles[judge] = judge
         self._sessions = {}
         try:
             for role, file_role in roles.items():
@@ -85,6 +89,7 @@ class LatentModel:
         except Exception as error:  # onnxruntime raises its own exception types for bad graphs
             raise BundleError(f"bundle {bundle.path}: ONNX file could not be loaded ({error})") from None
         self.decoder_role, self.recursion_encoder_role = decoder, recursion
+        self.judge_role = judge if judge in roles else None
         self._encoder, self._decoder = self._sessions["encoder"], self._sessions["decoder"]
 
     @property
@@ -165,7 +170,7 @@ class LatentModel:
     def judge(self, phrases: np.ndarray) -> np.ndarray:
         """The judge's logits (B,) that each 8-bar token phrase (B, 128) is two consecutive
         windows of one tune."""
-        return self._sessions["judge"].run(None, {"phrases": np.asarray(phrases, dtype=np.int64)})[0]
+        return self._sessions[self.judge_role].run(None, {"phrases": np.asarray(phrases, dtype=np.int64)})[0]
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Greedy token windows for latents (temperature lives in latent space, in engine.ops)."""

@@ -7,6 +7,7 @@ the generator alone is Connective Fusion; the judge only chooses among what it m
 """
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,9 +35,17 @@ def candidate_count(engine: "Engine", candidates: int | None) -> int:
     return candidates
 
 
+@functools.cache
+def _other_styles(count: int, width: int) -> np.ndarray:
+    # Made once per count: seeding a generator on every request cost about a tenth of fuse's time.
+    others = np.random.default_rng(STYLE_SEED).random((count - 1, width)).astype(np.float32)
+    others.setflags(write=False)
+    return others
+
+
 def candidate_styles(style: np.ndarray, count: int) -> np.ndarray:
     """(G, count, 2): each row's style of ``style`` (G, 2) first, then the same fixed random ones."""
-    others = np.random.default_rng(STYLE_SEED).random((count - 1, style.shape[1])).astype(np.float32)
+    others = _other_styles(count, style.shape[1])
     return np.concatenate([style[:, None], np.broadcast_to(others, (len(style), *others.shape))], axis=1)
 
 
@@ -50,16 +59,15 @@ def held_joins(engine: "Engine", left: np.ndarray, right: np.ndarray,
     return np.concatenate(np.split(halves, 2), axis=1)
 
 
-def fuse_and_pick(engine: "Engine", left: np.ndarray, right: np.ndarray, styles: np.ndarray, strength: np.ndarray,
-                  profiles: tuple[np.ndarray, np.ndarray] | None,
-                  heard_left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Fuse each latent pair (rows of ``left`` and ``right``, (G, d)) with each of its K styles
-    (G, K, 2) at ``strength`` (G, 1), and keep per pair the result whose decoded join the
-    judge scores highest. The judge hears the fused left half, or ``heard_left`` (G, d) when
-    that is what will be played before the fused right half (a continuation). With
-    ``profiles`` (pitch-class profiles (G, 12) of each side's key) each half is first held in
-    its key, as it will be played. Returns the kept (z_L', z_R') and the join the judge heard
-    (None when K is 1: nothing was decoded)."""
+def candidate_joins(engine: "Engine", left: np.ndarray, right: np.ndarray, styles: np.ndarray, strength: np.ndarray,
+                    profiles: tuple[np.ndarray, np.ndarray] | None,
+                    heard_left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each latent pair (rows of ``left`` and ``right``, (G, d)) fused with each of its K styles
+    (G, K, 2) at ``strength`` (G, 1): the tried (z_L', z_R'), (G * K, d) each, and the joins
+    (G * K, 128) a judge would hear (None when K is 1). The judge hears the fused left half, or
+    ``heard_left`` (G, d) when that is what will be played before the fused right half (a
+    continuation). With ``profiles`` (pitch-class profiles (G, 12) of each side's key) each half
+    is first held in its key, as it will be played."""
     groups, count = styles.shape[:2]
     tried_l, tried_r = engine.model.fuse(np.repeat(left, count, axis=0), np.repeat(right, count, axis=0),
                                          styles.reshape(groups * count, -1), np.repeat(strength, count, axis=0))
@@ -67,6 +75,18 @@ def fuse_and_pick(engine: "Engine", left: np.ndarray, right: np.ndarray, styles:
         return tried_l, tried_r, None
     heard = tried_l if heard_left is None else np.repeat(heard_left, count, axis=0)
     repeated = None if profiles is None else tuple(np.repeat(profile, count, axis=0) for profile in profiles)
-    joins = held_joins(engine, heard, tried_r, repeated)
+    return tried_l, tried_r, held_joins(engine, heard, tried_r, repeated)
+
+
+def fuse_and_pick(engine: "Engine", left: np.ndarray, right: np.ndarray, styles: np.ndarray, strength: np.ndarray,
+                  profiles: tuple[np.ndarray, np.ndarray] | None,
+                  heard_left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Fuse each latent pair with each of its styles (see :func:`candidate_joins`) and keep per
+    pair the result whose decoded join the judge scores highest. Returns the kept (z_L', z_R')
+    and the join the judge heard (None when K is 1: nothing was decoded)."""
+    tried_l, tried_r, joins = candidate_joins(engine, left, right, styles, strength, profiles, heard_left)
+    if joins is None:
+        return tried_l, tried_r, None
+    groups, count = styles.shape[:2]
     best = np.arange(groups) * count + engine.model.judge(joins).reshape(groups, count).argmax(axis=1)
     return tried_l[best], tried_r[best], joins[best]

@@ -422,11 +422,16 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     compare = {"one-strength": (TorchPairModels.from_runs(tiny_pair_bundle.parent / "runs" / "fusion" / "last.pt",
                                           backend.model.latent_size), (2.0,))}
     shipped_twin = {"same-density": TorchPairModels(None, torch_pair_models_from_bundle(tiny_pair_bundle)["continuation"])}
+    judged = []
+    judge = lambda phrases: judged.append(len(phrases)) or np.random.default_rng(len(judged)).random(len(phrases))  # noqa: E731
     results = fusion_eval.evaluate_pairs(backend, backend.model, reality, reality, tiny_corpus, prior_of(tiny_pair_bundle),
                                          backend.model.bundle.latent_std, tmp_path, compare=compare,
-                                         compare_continuation=shipped_twin, iterations=2, pick_of=(3,))
+                                         compare_continuation=shipped_twin, iterations=2, pick_of=(3,),
+                                         judges={"judge": judge, "float judge": reality})
     assert set(results["fusion_test"]) == {"ours", "compare free key", "compare one-strength", "compare picked of 3",
-                                           "latent_perturb", "versus", "versus one-strength", "versus picked of 3"}
+                                           "compare picked of 3, float judge", "latent_perturb", "versus",
+                                           "versus one-strength", "versus picked of 3", "versus picked of 3, float judge"}
+    assert judged, "the engine's judge picks the 'picked of K' rows"
     assert {c["model"] for c in results["fusion_test"]["versus one-strength"]["comparisons"]} <= {"lambda=2"}
     assert list(results["fusion_test"]["compare one-strength"]) == ["before", "lambda=2"]
     for name in ("fusion_test", "fusion_prior"):  # a compared generator's strengths leave ours alone

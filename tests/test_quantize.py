@@ -1,5 +1,6 @@
-"""The int8 twins: `python -m training quantize` adds them; the engine plays the int8 decoder and runs
-refine's recursion on the int8 encoder; the float graphs stay the reference."""
+"""The int8 twins: `python -m training quantize` adds them; the engine plays the int8 decoder, runs
+refine's recursion on the int8 encoder and picks fusion candidates with the int8 judge; the float
+graphs stay the reference."""
 import json
 import shutil
 
@@ -63,20 +64,61 @@ def test_the_int8_encoder_runs_only_the_recursion_with_its_measured_agreement(in
     assert engine.refine(clip, max_iterations=1).clips == [step] and len(steps) == 1
 
 
-@pytest.mark.parametrize("graph", ["decoder_int8", "encoder_int8"])
-def test_quantizing_twice_gives_the_same_files(int8_bundle, tiny_corpus, tmp_path, graph):
-    from training.quantize import add_int8_decoder, add_int8_encoder
+@pytest.fixture(scope="module")
+def int8_judge_bundle(tiny_judge_bundle, tiny_corpus, tmp_path_factory):
+    from training.quantize import add_int8_judge
 
+    bundle = tmp_path_factory.mktemp("int8-judge") / "tiny"
+    shutil.copytree(tiny_judge_bundle, bundle)
+    add_int8_judge(bundle, tiny_corpus)
+    return bundle
+
+
+def test_the_int8_judge_picks_fusion_candidates_with_its_measured_agreement(int8_judge_bundle, tiny_judge_bundle):
+    from engine import Engine, parse_clip
+    from training.quantize import PICK_SIMILARITIES
+
+    bundle = load_bundle(int8_judge_bundle)
+    entry = bundle.manifest["judge_quantization"]
+    assert entry["judge_sha256"] == load_bundle(tiny_judge_bundle).manifest["files"]["judge"]["sha256"]
+    assert set(entry["pick_agreement"]) == {f"similarity={s:g}" for s in PICK_SIMILARITIES}
+    assert all(0.0 <= value <= 1.0 for value in entry["pick_agreement"].values())
+    int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
+    assert (int8.judge_role, reference.judge_role) == ("judge_int8", "judge")
+    phrases = np.random.default_rng(2).integers(0, 40, (5, 128))
+    assert not np.array_equal(int8.judge(phrases), reference.judge(phrases)), "the int8 graph is another graph"
+    engine = Engine(bundle)
+    assert engine.info()["judge"] == "int8" and Engine(bundle, int8=False).info()["judge"] == "float"
+    heard = []
+    judge = engine.model.judge
+    engine.model.judge = lambda joins: heard.append(joins) or judge(joins)
+    clip = parse_clip({"length": 16, "notes": [{"pitch": 60 + i % 7, "start_time": i, "duration": 1} for i in range(16)]})
+    engine.fuse(clip, clip)
+    assert len(heard) == 1 and heard[0].shape == (4, 128), "fuse's picks go through the int8 judge"
+
+
+def test_a_bundle_without_a_judge_gets_no_judge_twin(int8_bundle):
+    bundle = load_bundle(int8_bundle)
+    assert "judge_int8" not in bundle.manifest["files"] and LatentModel(bundle).judge_role is None
+
+
+@pytest.mark.parametrize("graph", ["decoder_int8", "encoder_int8", "judge_int8"])
+def test_quantizing_twice_gives_the_same_files(int8_bundle, int8_judge_bundle, tiny_corpus, tmp_path, graph):
+    from training.quantize import add_int8_decoder, add_int8_encoder, add_int8_judge
+
+    source = int8_judge_bundle if graph == "judge_int8" else int8_bundle
     again = tmp_path / "again"
-    shutil.copytree(int8_bundle, again)
-    {"decoder_int8": add_int8_decoder, "encoder_int8": add_int8_encoder}[graph](again, tiny_corpus)
-    assert (again / f"{graph}.onnx").read_bytes() == (int8_bundle / f"{graph}.onnx").read_bytes()
+    shutil.copytree(source, again)
+    {"decoder_int8": add_int8_decoder, "encoder_int8": add_int8_encoder, "judge_int8": add_int8_judge}[graph](
+        again, tiny_corpus)
+    assert (again / f"{graph}.onnx").read_bytes() == (source / f"{graph}.onnx").read_bytes()
 
 
-@pytest.mark.parametrize("role,section", [("decoder", "quantization"), ("encoder", "encoder_quantization")])
-def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, tmp_path, role, section):
+@pytest.mark.parametrize("role,section", [("decoder", "quantization"), ("encoder", "encoder_quantization"),
+                                          ("judge", "judge_quantization")])
+def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, int8_judge_bundle, tmp_path, role, section):
     stale = tmp_path / "stale"
-    shutil.copytree(int8_bundle, stale)
+    shutil.copytree(int8_judge_bundle if role == "judge" else int8_bundle, stale)
     manifest = json.loads((stale / "manifest.json").read_text())
     manifest[section][f"{role}_sha256"] = "0" * 64
     (stale / "manifest.json").write_text(json.dumps(manifest))
@@ -84,13 +126,15 @@ def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, tmp_path, 
         load_bundle(stale)
 
 
-def test_the_shipped_engine_plays_the_int8_decoder():
+def test_the_shipped_engine_plays_the_int8_decoder_and_picks_with_the_int8_judge():
     from engine import Engine
 
     bundle = load_bundle()
     assert LatentModel(bundle).decoder_role == "decoder_int8"
     assert Engine(bundle).info()["decoder"] == "int8" and Engine(bundle, int8=False).info()["decoder"] == "float"
     assert min(bundle.manifest["quantization"]["token_agreement"].values()) > 0.9
+    assert LatentModel(bundle).judge_role == "judge_int8" and Engine(bundle).info()["judge"] == "int8"
+    assert min(bundle.manifest["judge_quantization"]["pick_agreement"].values()) > 0.9
 
 
 def test_quantize_on_a_missing_bundle_is_one_line_and_exit_2(tmp_path, capsys):

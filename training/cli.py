@@ -118,6 +118,7 @@ def _genre_headline(results: dict) -> dict:
 
 def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dict:
     from engine.bundle import load_bundle
+    from engine.latent import LatentModel
     from training.fusion_eval import ITERATIONS, SIMILARITIES, evaluate_pairs
     from training.pair_runs import (TorchPairModels, continuation_from_run, guided_twins, load_run, prior_of,
                                     reality_model)
@@ -132,10 +133,15 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
     compare_continuation = {run.name: TorchPairModels(None, continuation_from_run(run / "last.pt", bundle.latent_size))
                             for run in args.compare_continuation}
     compare_continuation |= guided_twins(args.bundle, args.compare_guidance)
+    judges = {}
+    if backend.model.has("judge"):
+        judges["judge"] = backend.model.judge
+        if args.float_judge:
+            judges["float judge"] = LatentModel(bundle, threads=2, int8=False).judge
     return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),
                           bundle.latent_std, out, quick=args.quick, compare=compare,
                           similarities=tuple(args.similarities or SIMILARITIES), iterations=args.iterations or ITERATIONS, pick_of=tuple(args.pick_of),
-                          compare_continuation=compare_continuation)
+                          compare_continuation=compare_continuation, judges=judges)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -248,7 +254,8 @@ def _export_judge(args: argparse.Namespace) -> int:
 
 def _quantize(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus
-    from training.quantize import add_int8_decoder, add_int8_encoder
+    from engine.bundle import load_bundle
+    from training.quantize import add_int8_decoder, add_int8_encoder, add_int8_judge
 
     corpus = build_corpus(limit=args.limit)
     decoder = add_int8_decoder(args.bundle, corpus)
@@ -256,6 +263,9 @@ def _quantize(args: argparse.Namespace) -> int:
     encoder = add_int8_encoder(args.bundle, corpus)
     print(f"added an int8 encoder for refine: one step plays the float encoder's tokens "
           f"{encoder['step_token_agreement']:.1%} of the time, reconstruction {encoder['reconstruction']}")
+    if "judge" in load_bundle(args.bundle).manifest["files"]:
+        judge = add_int8_judge(args.bundle, corpus)
+        print(f"added an int8 judge for fusion's picks: it keeps the float judge's candidate {judge['pick_agreement']}")
     return 0
 
 
@@ -330,7 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="fusion iterations to score at each strength (default: the protocol's 5)")
     evaluate.add_argument("--pick-of", type=whole_number(1), nargs="*", default=[], metavar="K",
                           help="also score the shipped generator keeping, at each iteration, the likeliest-real "
-                               "of K styles, as the engine's judge picks (by the training-split reality classifier)")
+                               "of K styles, picked by the bundle's judge as the engine runs it (its int8 twin when "
+                               "the bundle has one; without a judge, the training-split reality classifier)")
+    evaluate.add_argument("--float-judge", action="store_true",
+                          help="with --pick-of, also score the picks of the judge's float graph")
     evaluate.add_argument("--runs", type=Path, default=Path("runs"),
                           help="where the reality classifiers are (trained there first if missing)")
     evaluate.add_argument("--log", type=Path, help="training log.jsonl to plot loss curves from")
@@ -414,7 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="styles fusion tries per iteration by default (default 8)")
     judge.set_defaults(func=_export_judge)
     quantize = commands.add_parser(
-        "quantize", help="add int8 twins of the decoder (the engine plays it) and the encoder (refine's recursion)")
+        "quantize", help="add int8 twins of the decoder (the engine plays it), the encoder (refine's recursion) "
+                         "and the judge (fusion's picks)")
     quantize.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     quantize.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
     quantize.set_defaults(func=_quantize)

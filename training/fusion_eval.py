@@ -183,13 +183,15 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
                    compare: dict[str, tuple[PairModels, tuple[float, ...]]] | None = None,
                    compare_continuation: dict[str, PairModels] | None = None,
                    similarities: tuple[float, ...] = SIMILARITIES, iterations: int = ITERATIONS,
-                   pick_of: tuple[int, ...] = ()) -> dict:
+                   pick_of: tuple[int, ...] = (), judges: dict[str, Reality] | None = None) -> dict:
     """The whole protocol at the given similarity strengths and iteration counts; writes ``pairs.json`` and the plots
     into ``out_dir``. ``compare``
     names other generators (a fixed-strength one, or one trained differently), each scored
     at its strengths beside the shipped one, on the same inputs and styles;
     ``compare_continuation`` names other continuation models, scored on the same inputs and noise;
-    each K > 1 in ``pick_of`` also scores ours picking the likeliest-real of K styles at each iteration."""
+    each K > 1 in ``pick_of`` also scores ours picking the likeliest-real of K styles at each iteration,
+    by ``judges["judge"]`` (the bundle's judge as the engine runs it) when given, else by
+    ``search_reality``; any other judge in ``judges`` (e.g. the float graph) is scored beside it."""
     import json
 
     import torch
@@ -228,8 +230,11 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
         entry = {"ours": ours, "compare free key": curves(models, free, similarities)}
         for label, (other, strengths) in (compare or {}).items():
             entry[f"compare {label}"] = curves(other, kept, strengths)
+        pickers = judges or {"judge": search_reality}
         for count in (k for k in pick_of if k > 1):
-            entry[f"compare picked of {count}"] = curves(models, kept, similarities, (search_reality, count))
+            for label, judge in pickers.items():
+                suffix = "" if label == "judge" else f", {label}"
+                entry[f"compare picked of {count}{suffix}"] = curves(models, kept, similarities, (judge, count))
         if not quick:
             perturb = latent_perturb(backend, search_reality, scorer, kept, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb),

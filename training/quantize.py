@@ -16,6 +16,10 @@ decoder keeps its token when the latents move by a tenth of a posterior standard
 The int8 encoder (same recipe, calibrated on training windows) serves only ``refine``'s recursion,
 whose chain of encode–decode steps (8 by default) makes it the one op bound by the encoder's
 speed; every other op encodes with the float encoder the evaluations measured.
+
+The int8 judge (same recipe, calibrated on real and shuffled training phrases, what it learned
+from) picks among fusion candidates, the judge's only use; the manifest records how often it keeps
+the float judge's candidate when test windows are fused as the engine fuses them.
 """
 from __future__ import annotations
 
@@ -32,6 +36,9 @@ from training.export_pairs import staged_bundle
 
 INT8_FILE = "decoder_int8.onnx"
 INT8_ENCODER_FILE = "encoder_int8.onnx"
+INT8_JUDGE_FILE = "judge_int8.onnx"
+PICK_PAIRS = 1000
+PICK_SIMILARITIES = (0.3, 1.0, 3.0)
 METHOD = "static QDQ, per-channel int8 weights (7-bit), uint8 activations, MinMax calibration"
 CALIBRATION_WINDOWS = 400
 AGREEMENT_WINDOWS = 2000
@@ -160,3 +167,55 @@ def add_int8_encoder(bundle_dir: Path, corpus: Corpus) -> dict:
         manifest["encoder_quantization"] |= encoder_agreement(LatentModel(load_bundle(staging)), windows["test"])
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest["encoder_quantization"]
+
+
+def judge_phrases(corpus: Corpus, split: str, count: int, seed: int) -> np.ndarray:
+    """``count`` real consecutive phrases of ``split`` and as many shuffled ones (N, 128)."""
+    from training.latent_pairs import token_pairs
+
+    left, right = token_pairs(corpus, split)
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(len(left), min(count, len(left)), replace=False)
+    return np.concatenate([np.concatenate([left[picked], right[picked]], axis=1),
+                           np.concatenate([left[picked], right[rng.permutation(picked)]], axis=1)]).astype(np.int64)
+
+
+def pick_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 4) -> dict[str, float]:
+    """Per similarity, the fraction of random test-window pairs (put in one key, as ``fuse`` does)
+    where the int8 judge keeps the candidate the float judge keeps among the bundle's default
+    styles, both hearing the same joins (as the engine plays them)."""
+    from engine import Engine, picking
+    from training.evaluate import BundleBackend
+    from training.key_matching import shuffled_in_one_key
+
+    engine, float_judge = Engine(bundle_dir), LatentModel(load_bundle(bundle_dir), int8=False).judge
+    count = picking.candidate_count(engine, None)
+    windows = corpus.windows[corpus.select("test")].astype(np.int64)
+    rng = np.random.default_rng(seed)
+    inputs = shuffled_in_one_key(BundleBackend(bundle_dir), windows, engine.model.encode(windows)[0], PICK_PAIRS, rng)
+    styles = picking.candidate_styles(rng.random((PICK_PAIRS, 2)).astype(np.float32), count)
+    agreement = {}
+    for similarity in PICK_SIMILARITIES:
+        strength = np.full((PICK_PAIRS, 1), similarity, dtype=np.float32)
+        joins = picking.candidate_joins(engine, inputs.left, inputs.right, styles, strength, inputs.keys)[2]
+        picks = [judge(joins).reshape(PICK_PAIRS, count).argmax(axis=1) for judge in (engine.model.judge, float_judge)]
+        agreement[f"similarity={similarity:g}"] = round(float(np.mean(picks[0] == picks[1])), 4)
+    return agreement
+
+
+def add_int8_judge(bundle_dir: Path, corpus: Corpus) -> dict:
+    """Quantize the bundle's judge, which picks among fusion candidates, and add it (via a staging
+    copy); returns the manifest entry."""
+    bundle = load_bundle(bundle_dir)
+    calibration = judge_phrases(corpus, "train", CALIBRATION_WINDOWS // 2, SEED + 5)
+    with staged_bundle(bundle_dir) as staging:
+        kept_float = quantize_graph(bundle.file("judge"), batches("phrases", calibration), staging / INT8_JUDGE_FILE)
+        manifest = json.loads((staging / "manifest.json").read_text())
+        manifest["files"]["judge_int8"] = {"path": INT8_JUDGE_FILE, "sha256": sha256_of(staging / INT8_JUDGE_FILE)}
+        manifest["judge_quantization"] = {
+            "judge_sha256": manifest["files"]["judge"]["sha256"], "method": METHOD,
+            "calibration_phrases": len(calibration), "float_layers": kept_float}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        manifest["judge_quantization"]["pick_agreement"] = pick_agreement(staging, corpus)
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest["judge_quantization"]
