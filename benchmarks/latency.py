@@ -317,8 +317,8 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         batches = decode_by_batch(bundle, count)
         lines += ["### ONNX Runtime against eager PyTorch (1 thread each)", "",
                   "Median of the op called in-process. *Shipped* is the engine as it runs: ONNX with the int8 "
-                  "decoder (`python -m training quantize`); *float* is ONNX with the bundle's float reference "
-                  "decoder; PyTorch runs the float weights. The three alternate in 5 rounds, and the last column "
+                  "twins (`python -m training quantize`); *float* is ONNX with the bundle's float reference "
+                  "graphs (decoder, and judge for `fuse`); PyTorch runs the float weights. The three alternate in 5 rounds, and the last column "
                   "gives the lowest and highest round's shipped speed-up. Target: ONNX at least 3× faster.", "",
                   "| op | shipped ms | float ms | PyTorch ms | speed-up shipped | speed-up float | rounds (shipped) |",
                   "|---|---|---|---|---|---|---|"]
