@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -34,9 +35,6 @@ from engine.latent import LatentModel
 from training.corpus import Corpus
 from training.export_pairs import staged_bundle
 
-INT8_FILE = "decoder_int8.onnx"
-INT8_ENCODER_FILE = "encoder_int8.onnx"
-INT8_JUDGE_FILE = "judge_int8.onnx"
 PICK_PAIRS = 1000
 PICK_SIMILARITIES = (0.3, 1.0, 3.0)
 METHOD = "static QDQ, per-channel int8 weights (7-bit), uint8 activations, MinMax calibration"
@@ -111,28 +109,40 @@ def sample_windows(corpus: Corpus) -> dict[str, np.ndarray]:
             for split, size in (("train", CALIBRATION_WINDOWS), ("test", AGREEMENT_WINDOWS))}
 
 
+def add_twin(bundle_dir: Path, role: str, section: str, feeds: list[dict[str, np.ndarray]], settings: dict,
+             measure: Callable[[Path], dict]) -> dict:
+    """Quantize the bundle's ``role`` graph on calibration ``feeds`` and add it as ``{role}_int8`` (via
+    a staging copy, so a failure leaves the bundle as it was). The manifest's ``section`` records the
+    float graph it was made from (the engine refuses a stale twin), ``settings``, the layers kept float,
+    and what ``measure`` finds in the staged bundle; returns that section."""
+    twin = f"{role}_int8"
+    with staged_bundle(bundle_dir) as staging:
+        manifest = json.loads((staging / "manifest.json").read_text())
+        kept_float = quantize_graph(staging / manifest["files"][role]["path"], feeds, staging / f"{twin}.onnx")
+        manifest["files"][twin] = {"path": f"{twin}.onnx", "sha256": sha256_of(staging / f"{twin}.onnx")}
+        manifest[section] = {f"{role}_sha256": manifest["files"][role]["sha256"], "method": METHOD, **settings,
+                             "float_layers": kept_float}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        manifest[section] |= measure(staging)
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest[section]
+
+
 def add_int8_decoder(bundle_dir: Path, corpus: Corpus) -> dict:
-    """Quantize the bundle's decoder and add it (via a staging copy); returns the manifest entry."""
+    """Quantize the bundle's decoder and add it; returns the manifest entry."""
     bundle = load_bundle(bundle_dir)
     reference = LatentModel(bundle, int8=False)
     windows = sample_windows(corpus)
     calibration = np.concatenate(list(use_latents(bundle, reference, windows["train"], SEED + 1).values()))
-    with staged_bundle(bundle_dir) as staging:
-        kept_float = quantize_graph(bundle.file("decoder"), batches("z", calibration), staging / INT8_FILE)
-        manifest = json.loads((staging / "manifest.json").read_text())
-        manifest["files"]["decoder_int8"] = {"path": INT8_FILE, "sha256": sha256_of(staging / INT8_FILE)}
-        manifest["quantization"] = {
-            "decoder_sha256": manifest["files"]["decoder"]["sha256"], "method": METHOD,
-            "calibration_windows": len(windows["train"]), "float_layers": kept_float}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        int8 = LatentModel(load_bundle(staging))
+
+    def measure(staging: Path) -> dict:
         tested = use_latents(bundle, reference, windows["test"], SEED + 2)
         played = {kind: reference.decode(z) for kind, z in tested.items()}
-        manifest["quantization"]["token_agreement"] = token_agreement(played, int8.decode, tested)
-        manifest["quantization"]["float_under_noise"] = token_agreement(played, reference.decode,
-                                                                        with_noise(bundle, tested))
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    return manifest["quantization"]
+        return {"token_agreement": token_agreement(played, LatentModel(load_bundle(staging)).decode, tested),
+                "float_under_noise": token_agreement(played, reference.decode, with_noise(bundle, tested))}
+
+    return add_twin(bundle_dir, "decoder", "quantization", batches("z", calibration),
+                    {"calibration_windows": len(windows["train"])}, measure)
 
 
 def encoder_agreement(model: LatentModel, windows: np.ndarray) -> dict:
@@ -150,23 +160,11 @@ def encoder_agreement(model: LatentModel, windows: np.ndarray) -> dict:
 
 
 def add_int8_encoder(bundle_dir: Path, corpus: Corpus) -> dict:
-    """Quantize the bundle's encoder for ``refine``'s recursion and add it (via a staging copy);
-    returns the manifest entry."""
-    bundle = load_bundle(bundle_dir)
+    """Quantize the bundle's encoder for ``refine``'s recursion and add it; returns the manifest entry."""
     windows = sample_windows(corpus)
-    with staged_bundle(bundle_dir) as staging:
-        kept_float = quantize_graph(bundle.file("encoder"), batches("tokens", windows["train"]),
-                                    staging / INT8_ENCODER_FILE)
-        manifest = json.loads((staging / "manifest.json").read_text())
-        manifest["files"]["encoder_int8"] = {"path": INT8_ENCODER_FILE,
-                                             "sha256": sha256_of(staging / INT8_ENCODER_FILE)}
-        manifest["encoder_quantization"] = {
-            "encoder_sha256": manifest["files"]["encoder"]["sha256"], "method": METHOD, "used_by": ["refine"],
-            "calibration_windows": len(windows["train"]), "float_layers": kept_float}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        manifest["encoder_quantization"] |= encoder_agreement(LatentModel(load_bundle(staging)), windows["test"])
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    return manifest["encoder_quantization"]
+    return add_twin(bundle_dir, "encoder", "encoder_quantization", batches("tokens", windows["train"]),
+                    {"used_by": ["refine"], "calibration_windows": len(windows["train"])},
+                    lambda staging: encoder_agreement(LatentModel(load_bundle(staging)), windows["test"]))
 
 
 def judge_phrases(corpus: Corpus, split: str, count: int, seed: int) -> np.ndarray:
@@ -204,18 +202,9 @@ def pick_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 4) -> di
 
 
 def add_int8_judge(bundle_dir: Path, corpus: Corpus) -> dict:
-    """Quantize the bundle's judge, which picks among fusion candidates, and add it (via a staging
-    copy); returns the manifest entry."""
-    bundle = load_bundle(bundle_dir)
+    """Quantize the bundle's judge, which picks among fusion candidates, and add it; returns the
+    manifest entry."""
     calibration = judge_phrases(corpus, "train", CALIBRATION_WINDOWS // 2, SEED + 5)
-    with staged_bundle(bundle_dir) as staging:
-        kept_float = quantize_graph(bundle.file("judge"), batches("phrases", calibration), staging / INT8_JUDGE_FILE)
-        manifest = json.loads((staging / "manifest.json").read_text())
-        manifest["files"]["judge_int8"] = {"path": INT8_JUDGE_FILE, "sha256": sha256_of(staging / INT8_JUDGE_FILE)}
-        manifest["judge_quantization"] = {
-            "judge_sha256": manifest["files"]["judge"]["sha256"], "method": METHOD,
-            "calibration_phrases": len(calibration), "float_layers": kept_float}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        manifest["judge_quantization"]["pick_agreement"] = pick_agreement(staging, corpus)
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    return manifest["judge_quantization"]
+    return add_twin(bundle_dir, "judge", "judge_quantization", batches("phrases", calibration),
+                    {"calibration_phrases": len(calibration)},
+                    lambda staging: {"pick_agreement": pick_agreement(staging, corpus)})
