@@ -37,7 +37,7 @@ def candidate_count(engine: "Engine", candidates: int | None) -> int:
 
 @functools.cache
 def _other_styles(count: int, width: int) -> np.ndarray:
-    # Made once per count: seeding a generator on every request cost about a tenth of fuse's time.
+    # Made once per count: seeding a generator on every request showed up in fuse's latency.
     others = np.random.default_rng(STYLE_SEED).random((count - 1, width)).astype(np.float32)
     others.setflags(write=False)
     return others
