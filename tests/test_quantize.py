@@ -11,15 +11,20 @@ from engine.bundle import BundleError, load_bundle
 from engine.latent import LatentModel
 
 
+def with_twins(source, corpus, directory, *adders):
+    """A copy of the bundle ``source`` in ``directory`` with the int8 twins each of ``adders`` makes."""
+    bundle = directory / "tiny"
+    shutil.copytree(source, bundle)
+    for add in adders:
+        add(bundle, corpus)
+    return bundle
+
+
 @pytest.fixture(scope="module")
 def int8_bundle(tiny_bundle, tiny_corpus, tmp_path_factory):
     from training.quantize import add_int8_decoder, add_int8_encoder
 
-    bundle = tmp_path_factory.mktemp("int8") / "tiny"
-    shutil.copytree(tiny_bundle, bundle)
-    add_int8_decoder(bundle, tiny_corpus)
-    add_int8_encoder(bundle, tiny_corpus)
-    return bundle
+    return with_twins(tiny_bundle, tiny_corpus, tmp_path_factory.mktemp("int8"), add_int8_decoder, add_int8_encoder)
 
 
 def test_quantize_adds_an_int8_decoder_with_its_measured_agreement(int8_bundle, tiny_bundle):
@@ -68,10 +73,7 @@ def test_the_int8_encoder_runs_only_the_recursion_with_its_measured_agreement(in
 def int8_judge_bundle(tiny_judge_bundle, tiny_corpus, tmp_path_factory):
     from training.quantize import add_int8_judge
 
-    bundle = tmp_path_factory.mktemp("int8-judge") / "tiny"
-    shutil.copytree(tiny_judge_bundle, bundle)
-    add_int8_judge(bundle, tiny_corpus)
-    return bundle
+    return with_twins(tiny_judge_bundle, tiny_corpus, tmp_path_factory.mktemp("int8-judge"), add_int8_judge)
 
 
 def test_the_int8_judge_picks_fusion_candidates_with_its_measured_agreement(int8_judge_bundle, tiny_judge_bundle):
