@@ -283,6 +283,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     for fader in info["faders"]:
         print(f"fader    {fader['name']:<9} {fader['range'][0]:.2f} .. {fader['range'][1]:.2f} {fader['unit']}")
     print(f"genres   {', '.join(info['genres'])}")
+    if info.get("genre_fusion"):
+        print(f"blends   {', '.join('+'.join(pair) for pair in info['genre_fusion'])} through FusionGAN generators "
+              "(other blends mix the genre priors)")
     metrics = manifest.get("metrics") or {}
     if "reconstruction" in metrics:
         print(f"metrics  reconstruction accuracy {metrics['reconstruction']['token_accuracy']:.3f}, "

@@ -73,13 +73,35 @@ class Genre:
 
 
 @dataclass(frozen=True)
+class GenreFusion:
+    """One FusionGAN generator of the bundle: its file role, the two genres it fuses (the blend's
+    share is the second's), its noise size, and whether it takes that share as an input."""
+
+    role: str
+    genres: tuple[str, str]
+    noise_size: int
+    blend_conditioned: bool
+
+
+def genre_fusion_role(genres: tuple[str, str]) -> str:
+    """The file role of the generator that fuses ``genres``. Bundles from before one generator per
+    pair (session 17) name their only one ``genre_fusion``; both are read."""
+    return "genre_fusion_" + "_".join(genres)
+
+
+@dataclass(frozen=True)
 class Bundle:
-    """A validated bundle: its directory, manifest and parsed faders and genres."""
+    """A validated bundle: its directory, manifest and parsed faders, genres and genre fusions."""
 
     path: Path
     manifest: dict
     faders: tuple[Fader, ...]
     genres: tuple[Genre, ...]
+    genre_fusions: tuple[GenreFusion, ...] = ()
+
+    def genre_fusion(self, genres: set[str] | frozenset[str]) -> GenreFusion | None:
+        """The generator that fuses exactly these two genres, if the bundle has one."""
+        return next((fusion for fusion in self.genre_fusions if set(fusion.genres) == set(genres)), None)
 
     @property
     def name(self) -> str:
@@ -123,6 +145,21 @@ def _parse_genre(entry: dict, latent_size: int, path: Path) -> Genre:
     return Genre(entry["name"], mean, std)
 
 
+def _parse_genre_fusions(manifest: dict, path: Path) -> tuple[GenreFusion, ...]:
+    roles = [role for role in manifest["files"] if role == "genre_fusion" or role.startswith("genre_fusion_")]
+    fusions = []
+    for role in roles:
+        _require(isinstance(manifest.get(role), dict), path, f"manifest.json has a {role} file but no {role} section")
+        section = manifest[role]
+        genres = tuple(section["genres"])
+        _require(len(genres) == 2 and set(genres) <= {g["name"] for g in manifest["genres"]}, path,
+                 f"{role} fuses {list(genres)}, not two of the bundle's genres")
+        fusions.append(GenreFusion(role, genres, int(section["noise_size"]), bool(section.get("blend_conditioned"))))
+    pairs = [frozenset(f.genres) for f in fusions]
+    _require(len(set(pairs)) == len(pairs), path, "two genre fusion generators fuse the same genres")
+    return tuple(fusions)
+
+
 def load_bundle(path: str | Path | None = None, verify: bool = True) -> Bundle:
     """Read and validate a bundle directory (the shipped default when ``path`` is None)."""
     path = Path(path) if path is not None else DEFAULT_BUNDLE
@@ -160,6 +197,7 @@ def load_bundle(path: str | Path | None = None, verify: bool = True) -> Bundle:
     try:
         faders = tuple(_parse_fader(entry, latent_size, path) for entry in manifest["faders"])
         genres = tuple(_parse_genre(entry, latent_size, path) for entry in manifest["genres"])
+        genre_fusions = _parse_genre_fusions(manifest, path)
     except (KeyError, TypeError, ValueError) as error:
-        raise BundleError(f"bundle {path}: malformed fader or genre entry ({error})") from None
-    return Bundle(path, manifest, faders, genres)
+        raise BundleError(f"bundle {path}: malformed fader, genre or genre fusion entry ({error})") from None
+    return Bundle(path, manifest, faders, genres, genre_fusions)

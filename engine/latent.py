@@ -6,11 +6,11 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
-from .bundle import Bundle, BundleError
+from .bundle import Bundle, BundleError, GenreFusion
 from .codec import WINDOW_STEPS
 
 
-PAIR_ROLES = ("fusion", "continuation", "genre_fusion", "genre_prior", "judge")  # optional models
+PAIR_ROLES = ("fusion", "continuation", "genre_prior", "judge")  # optional models, besides the genre fusions
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -77,7 +77,8 @@ class LatentModel:
         decoder = "decoder_int8" if int8 and "decoder_int8" in files else "decoder"
         recursion = "encoder_int8" if int8 and "encoder_int8" in files else "encoder"
         roles = {"encoder": "encoder", "decoder": decoder, recursion: recursion,
-                 **{role: role for role in PAIR_ROLES if role in files}}
+                 **{role: role for role in PAIR_ROLES if role in files},
+                 **{fusion.role: fusion.role for fusion in bundle.genre_fusions}}
         judge = "judge_int8" if int8 and "judge" in files and "judge_int8" in files else "judge"
         if judge == "judge_int8":
             roles[judge] = judge
@@ -118,8 +119,8 @@ class LatentModel:
         return self._decoder.run(None, {"z": z})[0]
 
     def has(self, role: str) -> bool:
-        """Whether the bundle ships the model with this role (``fusion``, ``continuation``, ``genre_fusion``,
-        ``genre_prior``, ``judge``)."""
+        """Whether the bundle ships the model with this role (``fusion``, ``continuation``, ``genre_prior``,
+        ``judge``, or a genre fusion's role)."""
         return role in self._sessions
 
     def run(self, role: str, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -153,13 +154,14 @@ class LatentModel:
             None, {"left": np.asarray(left, dtype=np.float32).reshape(-1, self.latent_size)})
         return log_weights, means, log_std
 
-    def fused_genres(self, noise: np.ndarray, share: float = 0.5) -> np.ndarray:
-        """FusionGAN's fused-domain latents G_F(noise) for noise (B, noise_size), at a blend with
-        ``share`` of the second genre when the generator is blend-conditioned (else an even blend)."""
+    def fused_genres(self, fusion: GenreFusion, noise: np.ndarray, share: float = 0.5) -> np.ndarray:
+        """FusionGAN's fused-domain latents G_F(noise) of one of the bundle's genre fusions, for
+        noise (B, noise_size), at a blend with ``share`` of its second genre when the generator is
+        blend-conditioned (else an even blend)."""
         feed = {"noise": np.asarray(noise, dtype=np.float32)}
-        if self.bundle.manifest["genre_fusion"].get("blend_conditioned"):
+        if fusion.blend_conditioned:
             feed["share"] = np.full((len(feed["noise"]), 1), share, dtype=np.float32)
-        return self.run("genre_fusion", feed)[0]
+        return self.run(fusion.role, feed)[0]
 
     def genre_prior(self, noise: np.ndarray, genres: np.ndarray) -> np.ndarray:
         """The genre-conditioned prior's latents for noise (B, latent) and genre one-hots (B, genres)

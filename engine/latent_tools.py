@@ -67,19 +67,18 @@ def sample_each_genre(engine: "Engine", names: list[str], temperature: float, rn
 def sample_genres(engine: "Engine", weights: Mapping[str, float], count: int, temperature: float,
                   rng: np.random.Generator) -> np.ndarray:
     """Latents for a genre or blend. One genre goes through :func:`sample_each_genre`. A blend of
-    the two genres the bundle's FusionGAN generator fuses goes through it: at the blend's weights
+    two genres the bundle has a FusionGAN generator for goes through it: at the blend's weights
     when it is blend-conditioned, else G_F's even blend moved toward the heavier genre's samples
     as the weights part. Any other blend mixes the genre priors."""
     if len(weights) == 1:
         return sample_each_genre(engine, list(weights) * count, temperature, rng)
-    section = engine.bundle.manifest.get("genre_fusion", {})
-    fused = section.get("genres", [])
-    if engine.model.has("genre_fusion") and set(weights) == set(fused):
-        noise = rng.standard_normal((count, section["noise_size"])).astype(np.float32)
-        if section.get("blend_conditioned"):
-            return engine.model.fused_genres(temperature * noise, weights[fused[1]])
-        z_fused = engine.model.fused_genres(temperature * noise)
-        heavier = max(weights, key=lambda name: (weights[name], name == fused[0]))
+    fusion = engine.bundle.genre_fusion(set(weights)) if len(weights) == 2 else None
+    if fusion is not None:
+        noise = temperature * rng.standard_normal((count, fusion.noise_size)).astype(np.float32)
+        if fusion.blend_conditioned:
+            return engine.model.fused_genres(fusion, noise, weights[fusion.genres[1]])
+        z_fused = engine.model.fused_genres(fusion, noise)
+        heavier = max(weights, key=lambda name: (weights[name], name == fusion.genres[0]))
         z_pure = sample_each_genre(engine, [heavier] * count, temperature, rng)
         toward = 2 * weights[heavier] - 1  # 0 at equal weights, 1 for one genre alone
         return ((1 - toward) * z_fused + toward * z_pure).astype(np.float32)

@@ -75,7 +75,7 @@ class Engine:
                            "candidates": picking.candidate_count(self, None)}}
                if self.model.has("fusion") else {}),
             **({"judge": "int8" if self.model.judge_role == "judge_int8" else "float"} if self.model.has("judge") else {}),
-            **({"genre_fusion": manifest["genre_fusion"]["genres"]} if self.model.has("genre_fusion") else {}),
+            **({"genre_fusion": [list(f.genres) for f in self.bundle.genre_fusions]} if self.bundle.genre_fusions else {}),
             **({"genre_prior": manifest["genre_prior"]["genres"]} if self.model.has("genre_prior") else {}),
         }
 

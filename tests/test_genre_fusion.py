@@ -1,6 +1,7 @@
 """FusionGAN in latent space on the tiny bundle: training resumes, the losses are the paper's,
-export adds genre_fusion.onnx with parity, and generate blends through it."""
+export adds one generator per pair of genres with parity, and generate blends through it."""
 import json
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 import torch
 
 from engine import Engine
+from engine.bundle import BundleError, load_bundle
 from tests.latent_runs import trained_and_exported
 from training.config import GenreFusionConfig
 
@@ -45,9 +47,14 @@ def test_training_resumes_and_logs_where_the_fused_samples_sit(fused_bundle):
 def test_export_adds_the_generator_with_parity(fused_bundle):
     bundle, _ = fused_bundle
     manifest = json.loads((bundle / "manifest.json").read_text())
-    assert manifest["genre_fusion"]["genres"] == ["folk", "celtic"]
-    assert manifest["parity"]["genre_fusion_max_abs_error"] <= 1e-4
-    assert Engine(bundle).model.has("genre_fusion")
+    assert manifest["genre_fusion_folk_celtic"]["genres"] == ["folk", "celtic"]
+    assert manifest["files"]["genre_fusion_folk_celtic"]["path"] == "genre_fusion_folk_celtic.onnx"
+    assert manifest["parity"]["genre_fusion_folk_celtic_max_abs_error"] <= 1e-4
+    engine = Engine(bundle)
+    assert engine.model.has("genre_fusion_folk_celtic")
+    assert engine.bundle.genre_fusion({"celtic", "folk"}).role == "genre_fusion_folk_celtic"
+    assert engine.bundle.genre_fusion({"folk", "chorale"}) is None
+    assert engine.info()["genre_fusion"] == [["folk", "celtic"]]
 
 
 def test_generate_blends_the_two_fused_genres_through_the_generator(fused_bundle):
@@ -58,7 +65,8 @@ def test_generate_blends_the_two_fused_genres_through_the_generator(fused_bundle
     rng = np.random.default_rng(5)
     noise = rng.standard_normal((3, CONFIG.noise_size)).astype(np.float32)
     from engine import grid
-    expected = grid.to_clips(engine.model.decode(engine.model.fused_genres(noise)), 16.0, [0] * 3, [()] * 3, 100)
+    fusion = engine.bundle.genre_fusion({"folk", "celtic"})
+    expected = grid.to_clips(engine.model.decode(engine.model.fused_genres(fusion, noise)), 16.0, [0] * 3, [()] * 3, 100)
     assert even.clips == expected
     assert engine.generate(variations=3, seed=5, genre={"celtic": 2, "folk": 2}).clips == even.clips
     leaning = engine.generate(variations=3, seed=5, genre={"folk": 3, "celtic": 1})
@@ -71,15 +79,106 @@ def test_a_blend_conditioned_generator_trains_over_shares_and_generate_feeds_it_
     assert len({row["share"] for row in rows if "share" in row}) > 1, "each step draws its own share"
     assert {"position_25", "position_50", "position_75"} <= set(rows[-1])
     manifest = json.loads((bundle / "manifest.json").read_text())
-    assert manifest["genre_fusion"]["blend_conditioned"] is True
-    assert manifest["parity"]["genre_fusion_max_abs_error"] <= 1e-4
+    assert manifest["genre_fusion_folk_celtic"]["blend_conditioned"] is True
+    assert manifest["parity"]["genre_fusion_folk_celtic_max_abs_error"] <= 1e-4
     engine = Engine(bundle)
     noise = np.random.default_rng(5).standard_normal((3, CONFIG.noise_size)).astype(np.float32)
     from engine import grid
-    quarter = engine.model.fused_genres(noise, 0.25)
-    assert not np.allclose(quarter, engine.model.fused_genres(noise, 0.75)), "the share reaches the generator"
+    fusion = engine.bundle.genre_fusion({"folk", "celtic"})
+    quarter = engine.model.fused_genres(fusion, noise, 0.25)
+    assert not np.allclose(quarter, engine.model.fused_genres(fusion, noise, 0.75)), "the share reaches the generator"
     expected = grid.to_clips(engine.model.decode(quarter), 16.0, [0] * 3, [()] * 3, 100)
     assert engine.generate(variations=3, seed=5, genre={"folk": 3, "celtic": 1}).clips == expected
+
+
+@pytest.fixture(scope="module")
+def two_pair_bundle(tmp_path_factory, blend_bundle, tiny_corpus):
+    """The blend bundle with a folk-chorale generator exported beside its folk-celtic one."""
+    from training.genre_fusion_runs import export_genre_fusion, train_genre_fusion
+
+    root = tmp_path_factory.mktemp("genre-pairs")
+    bundle = root / "tiny-two-pairs"
+    shutil.copytree(blend_bundle[0], bundle)
+    config = replace(CONFIG, genres=("folk", "chorale"), blend_conditioned=True)
+    train_genre_fusion(config, tiny_corpus, bundle, root / "run")
+    export_genre_fusion(bundle, root / "run" / "last.pt")
+    return bundle, root
+
+
+def test_each_pair_of_genres_blends_through_its_own_generator(two_pair_bundle, blend_bundle, capsys):
+    bundle, _ = two_pair_bundle
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    unchanged = json.loads((blend_bundle[0] / "manifest.json").read_text())
+    assert manifest["files"]["genre_fusion_folk_celtic"] == unchanged["files"]["genre_fusion_folk_celtic"]
+    assert manifest["parity"]["genre_fusion_folk_chorale_max_abs_error"] <= 1e-4
+    engine = Engine(bundle)
+    assert engine.info()["genre_fusion"] == [["folk", "celtic"], ["folk", "chorale"]]
+    fusion = engine.bundle.genre_fusion({"chorale", "folk"})
+    assert fusion.role == "genre_fusion_folk_chorale"
+    noise = np.random.default_rng(5).standard_normal((3, CONFIG.noise_size)).astype(np.float32)
+    from engine import grid
+    expected = grid.to_clips(engine.model.decode(engine.model.fused_genres(fusion, noise, 0.25)), 16.0, [0] * 3,
+                             [()] * 3, 100)
+    assert engine.generate(variations=3, seed=5, genre={"folk": 3, "chorale": 1}).clips == expected
+    celtic = engine.bundle.genre_fusion({"folk", "celtic"})
+    assert not np.allclose(engine.model.fused_genres(celtic, noise, 0.25), engine.model.fused_genres(fusion, noise, 0.25))
+    from engine import latent_tools
+    prior = latent_tools.sample_prior_blend(engine, {"celtic": 0.5, "chorale": 0.5}, 3, 1.0, np.random.default_rng(5))
+    through = latent_tools.sample_genres(engine, {"celtic": 0.5, "chorale": 0.5}, 3, 1.0, np.random.default_rng(5))
+    assert np.array_equal(prior, through), "a pair without a generator mixes the priors"
+    from bridge.cli import main
+    assert main(["info", "--bundle", str(bundle)]) == 0
+    assert "blends   folk+celtic, folk+chorale through FusionGAN generators" in capsys.readouterr().out
+
+
+def test_a_bundle_from_before_one_generator_per_pair_loads_and_a_new_export_replaces_its_generator(
+        two_pair_bundle, tmp_path):
+    from training.genre_fusion_runs import export_genre_fusion
+
+    bundle = tmp_path / "legacy"
+    shutil.copytree(two_pair_bundle[0], bundle)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    (bundle / "genre_fusion_folk_chorale.onnx").rename(bundle / "genre_fusion.onnx")
+    manifest["files"]["genre_fusion"] = {**manifest["files"].pop("genre_fusion_folk_chorale"), "path": "genre_fusion.onnx"}
+    manifest["genre_fusion"] = manifest.pop("genre_fusion_folk_chorale")
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    assert load_bundle(bundle).genre_fusion({"folk", "chorale"}).role == "genre_fusion"
+    assert len(Engine(bundle).generate(variations=2, seed=1, genre={"folk": 1, "chorale": 1}).clips) == 2
+    role, manifest = export_genre_fusion(bundle, two_pair_bundle[1] / "run" / "last.pt")
+    assert role == "genre_fusion_folk_chorale" and "genre_fusion" not in manifest["files"]
+    assert "genre_fusion" not in manifest and "genre_fusion_max_abs_error" not in manifest["parity"]
+    assert not (bundle / "genre_fusion.onnx").exists()
+    assert [f.role for f in load_bundle(bundle).genre_fusions] == ["genre_fusion_folk_celtic", "genre_fusion_folk_chorale"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m["genre_fusion_folk_chorale"].update(genres=["folk", "jazz"]), "not two of the bundle's genres"),
+    (lambda m: m["genre_fusion_folk_chorale"].update(genres=["celtic", "folk"]), "fuse the same genres"),
+    (lambda m: m.pop("genre_fusion_folk_chorale"), "no genre_fusion_folk_chorale section"),
+])
+def test_a_bundle_with_a_malformed_genre_fusion_is_refused(two_pair_bundle, tmp_path, change, message):
+    bundle = tmp_path / "broken"
+    shutil.copytree(two_pair_bundle[0], bundle)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    change(manifest)
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match=message):
+        load_bundle(bundle)
+
+
+def test_genre_pair_evaluation_reports_table_one_and_blends_for_each_other_pair(two_pair_bundle, tiny_corpus,
+                                                                              monkeypatch, tmp_path):
+    from training import genre_eval
+
+    bundle, root = two_pair_bundle
+    monkeypatch.setattr(genre_eval, "SAMPLES", 32)
+    results = genre_eval.evaluate_genre_pairs(Engine(bundle), tiny_corpus, tmp_path, root, mle_steps=2)
+    assert list(results) == ["folk_chorale"]
+    table = results["folk_chorale"]["table_one"]
+    assert table["domains"] == ["folk", "chorale"] and "FusionGAN (ours)" in table["systems"]
+    assert results["folk_chorale"]["blends"]["domains"] == ["folk", "chorale"]
+    for name in ("genre_pairs.json", "genre_fusion_folk_chorale.png", "genre_blends_folk_chorale.png"):
+        assert (tmp_path / name).exists()
 
 
 def test_runs_from_before_blend_conditioning_load_unconditioned():

@@ -94,11 +94,16 @@ def _evaluate(args: argparse.Namespace) -> int:
         results = evaluate(backend, corpus, out, seeds=args.seeds, quick=args.quick, log_path=log)
     if args.checkpoint is None and args.part in ("all", "pairs") and backend.model.has("fusion"):
         results["pairs"] = _evaluate_pairs(args, backend, corpus, out)
-    if args.checkpoint is None and args.part in ("all", "genres"):
+    if args.checkpoint is None and args.part in ("all", "genres", "genre-pairs"):
         from engine import Engine
-        from training.genre_eval import evaluate_genres
+        from training.genre_eval import evaluate_genre_pairs, evaluate_genres
 
-        results["genres"] = _genre_headline(evaluate_genres(Engine(args.bundle), corpus, out, args.runs))
+        engine = Engine(args.bundle)
+        if args.part != "genre-pairs":
+            results["genres"] = _genre_headline(evaluate_genres(engine, corpus, out, args.runs))
+        if args.part != "genres":
+            results["genre_pairs"] = {name: _genre_headline(pair) for name, pair in
+                                      evaluate_genre_pairs(engine, corpus, out, args.runs).items()}
     if args.checkpoint is None and not args.quick:
         manifest = json.loads(manifest_path.read_text())
         manifest["metrics"] = {**manifest.get("metrics", {}), **results}
@@ -109,7 +114,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _genre_headline(results: dict) -> dict:
-    """The genre figures the manifest keeps (the histograms stay in genres.json)."""
+    """The genre figures the manifest keeps (the histograms stay in genres.json and genre_pairs.json)."""
     table = {name: {**entry["row"], "over_draws": entry["over_draws"]}
              for name, entry in results["table_one"]["systems"].items()}
     return {"domains": results["table_one"]["domains"], "table_one": table,
@@ -206,9 +211,9 @@ def _genre_fusion(args: argparse.Namespace) -> int:
 def _export_genre_fusion(args: argparse.Namespace) -> int:
     from training.genre_fusion_runs import export_genre_fusion
 
-    manifest = export_genre_fusion(args.bundle, args.checkpoint)
-    print(f"added genre fusion {manifest['genre_fusion']['genres']} to {args.bundle}: parity "
-          f"{manifest['parity']['genre_fusion_max_abs_error']:.2e}")
+    role, manifest = export_genre_fusion(args.bundle, args.checkpoint)
+    print(f"added genre fusion {manifest[role]['genres']} to {args.bundle} as {manifest['files'][role]['path']}: "
+          f"parity {manifest['parity'][f'{role}_max_abs_error']:.2e}")
     return 0
 
 
@@ -325,9 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seeds", type=int, default=5, help="repetitions of the fader protocol")
     evaluate.add_argument("--quick", action="store_true",
                           help="reconstruction, prior samples and fusion without the Latent Perturb baseline only")
-    evaluate.add_argument("--part", choices=("all", "latent", "pairs", "genres"), default="all",
+    evaluate.add_argument("--part", choices=("all", "latent", "pairs", "genres", "genre-pairs"), default="all",
                           help="latent: the VAE's protocols; pairs: fusion and continuation; genres: genre fusion "
-                               "and the latent tools (pairs and genres: bundles only)")
+                               "of folk and celtic and the latent tools; genre-pairs: genre fusion of every other "
+                               "pair the bundle has a generator for (pairs, genres, genre-pairs: bundles only)")
     evaluate.add_argument("--compare-fusion", type=Path, nargs="*", default=[], metavar="RUN",
                           help="other fusion runs (one strength, or trained differently) to score beside the shipped one")
     evaluate.add_argument("--compare-continuation", type=Path, nargs="*", default=[], metavar="RUN",

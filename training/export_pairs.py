@@ -94,15 +94,20 @@ def staged_bundle(bundle_dir: Path) -> Iterator[Path]:
 
 
 def add_latent_generator(bundle_dir: Path, role: str, generator: nn.Module, inputs: dict[str, torch.Tensor],
-                         entry: dict) -> dict:
+                         entry: dict, replaces: str | None = None) -> dict:
     """Add one latent generator to the bundle as ``{role}.onnx`` (float16-stored weights), with
     ``entry`` as the manifest's ``role`` section, after checking the engine runs it as PyTorch
-    does (via a staging copy, so a failed check leaves the bundle as it was)."""
+    does (via a staging copy, so a failed check leaves the bundle as it was). The model with role
+    ``replaces``, if given, leaves the bundle (its file, section and parity figure)."""
     round_to_half(generator)
     path = f"{role}.onnx"
     with staged_bundle(bundle_dir) as staging:
         export_graph(generator, inputs, ["z"], staging / path)
         manifest = json.loads((staging / "manifest.json").read_text())
+        if replaces is not None:
+            (staging / manifest["files"].pop(replaces)["path"]).unlink()
+            manifest.pop(replaces, None)
+            manifest.get("parity", {}).pop(f"{replaces}_max_abs_error", None)
         manifest["files"][role] = {"path": path, "sha256": sha256_of(staging / path)}
         manifest[role] = entry
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")

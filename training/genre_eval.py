@@ -110,7 +110,7 @@ def table_one(engine: Engine, corpus: Corpus, pair: tuple[str, str], runs: Path,
         "prior blend": decode(engine, latent_tools.sample_prior_blend(engine, {a_name: 0.5, b_name: 0.5}, count,
                                                                       1.0, rng)),
     }
-    if engine.model.has("genre_fusion"):
+    if engine.bundle.genre_fusion(set(pair)) is not None:
         systems["FusionGAN (ours)"] = decode(engine, latent_tools.sample_genres(
             engine, {a_name: 0.5, b_name: 0.5}, count, 1.0, rng))
     references = {g: histograms(test[g]) for g in pair}
@@ -273,10 +273,14 @@ def plot_fusion(result: dict, path: Path) -> None:
     plt.close(figure)
 
 
+MAIN_PAIR = ("folk", "celtic")  # the issue's domains A and B
+
+
 def evaluate_genres(engine: Engine, corpus: Corpus, out_dir: Path, runs: Path, mle_steps: int = 1500) -> dict:
-    """Everything above; writes ``genres.json``, ``genre_fusion.png`` and ``genre_blends.png``."""
+    """Everything above, genre fusion for MAIN_PAIR; writes ``genres.json``, ``genre_fusion.png``
+    and ``genre_blends.png``."""
     rng = np.random.default_rng(0)
-    pair = tuple(engine.bundle.manifest.get("genre_fusion", {}).get("genres", ("folk", "celtic")))
+    pair = MAIN_PAIR
     results = {"table_one": table_one(engine, corpus, pair, runs, rng, mle_steps),
                "nearer_own_domain": genre_samples_nearer_own(engine, corpus, rng),
                "restyle_to_chorale": restyle_toward(engine, corpus, "chorale", rng),
@@ -288,4 +292,22 @@ def evaluate_genres(engine: Engine, corpus: Corpus, out_dir: Path, runs: Path, m
     (out_dir / "genres.json").write_text(json.dumps(results, indent=1) + "\n")
     plot_fusion(results["table_one"], out_dir / "genre_fusion.png")
     plot_blends(results["blends"], out_dir / "genre_blends.png")
+    return results
+
+
+def evaluate_genre_pairs(engine: Engine, corpus: Corpus, out_dir: Path, runs: Path, mle_steps: int = 1500) -> dict:
+    """Table I and the blend sweep for every other pair of genres the bundle has a generator for,
+    each with the seeds :func:`evaluate_genres` gives MAIN_PAIR; writes ``genre_pairs.json`` and,
+    per pair A + B, ``genre_fusion_A_B.png`` and ``genre_blends_A_B.png``."""
+    results = {}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for fusion in engine.bundle.genre_fusions:
+        if set(fusion.genres) == set(MAIN_PAIR):
+            continue
+        name = "_".join(fusion.genres)
+        results[name] = {"table_one": table_one(engine, corpus, fusion.genres, runs, np.random.default_rng(0), mle_steps),
+                         "blends": blend_sweep(engine, corpus, fusion.genres, np.random.default_rng(1))}
+        plot_fusion(results[name]["table_one"], out_dir / f"genre_fusion_{name}.png")
+        plot_blends(results[name]["blends"], out_dir / f"genre_blends_{name}.png")
+    (out_dir / "genre_pairs.json").write_text(json.dumps(results, indent=1) + "\n")
     return results

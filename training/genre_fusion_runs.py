@@ -1,5 +1,6 @@
 """``python -m training genre-fusion`` and ``export-genre-fusion``: FusionGAN's fused-domain
-generator trained in a bundle's latent space and added to the bundle as genre_fusion.onnx."""
+generator for two genres, trained in a bundle's latent space and added to the bundle as
+``genre_fusion_A_B.onnx`` (one per pair of genres)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.bundle import load_bundle
+from engine.bundle import genre_fusion_role, load_bundle
 from engine.codec import transposition_room
 from training.config import GenreFusionConfig
 from training.corpus import Corpus
@@ -61,14 +62,19 @@ def fused_generator(checkpoint: Path, latent_size: int) -> tuple[FusedGenerator,
     return model.eval(), config
 
 
-def export_genre_fusion(bundle_dir: Path, checkpoint: Path) -> dict:
-    """Add genre_fusion.onnx to the bundle, with a parity check (via a staging copy)."""
+def export_genre_fusion(bundle_dir: Path, checkpoint: Path) -> tuple[str, dict]:
+    """Add the checkpoint's G_F to the bundle, with a parity check (via a staging copy), in place
+    of any generator the bundle had for the same two genres; its role and the new manifest."""
     require_same_space(checkpoint, bundle_dir)
-    generator, config = fused_generator(checkpoint, load_bundle(bundle_dir).latent_size)
+    bundle = load_bundle(bundle_dir)
+    generator, config = fused_generator(checkpoint, bundle.latent_size)
+    role = genre_fusion_role(config.genres)
+    previous = bundle.genre_fusion(set(config.genres))
     seeded = torch.Generator().manual_seed(0)
     inputs = {"noise": torch.randn(64, config.noise_size, generator=seeded)}
     if config.blend_conditioned:
         inputs["share"] = torch.rand(64, 1, generator=seeded)
-    return add_latent_generator(bundle_dir, "genre_fusion", generator, inputs,
-                                {"genres": list(config.genres), "noise_size": config.noise_size,
-                                 "blend_conditioned": config.blend_conditioned, "training": config.to_dict()})
+    return role, add_latent_generator(bundle_dir, role, generator, inputs,
+                                      {"genres": list(config.genres), "noise_size": config.noise_size,
+                                       "blend_conditioned": config.blend_conditioned, "training": config.to_dict()},
+                                      replaces=previous.role if previous is not None and previous.role != role else None)
