@@ -96,3 +96,16 @@ def test_shipped_default_bundle_fuses_and_continues():
     assert engine.fuse(clip, clip).clip.length == 32
     continued = engine.continuation(clip, bars=8, seed=1).clips[0]
     assert continued.length == 32 and continued.notes
+
+
+def test_shipped_default_bundle_blends_every_pair_of_genres_through_a_generator():
+    from itertools import combinations
+
+    from engine import Engine
+
+    engine = Engine()
+    names = [g.name for g in engine.bundle.genres]
+    for pair in combinations(names, 2):
+        assert engine.bundle.genre_fusion(set(pair)) is not None, pair
+        clip = engine.generate(genre={pair[0]: 0.3, pair[1]: 0.7}, seed=3).clips[0]
+        assert clip.notes, pair
