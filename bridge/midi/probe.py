@@ -127,9 +127,18 @@ class Probe:
         if stop:
             self.send(STOP)
 
-    def settle(self, seconds: float = 0.3) -> None:
-        """Wait for messages in flight."""
-        time.sleep(seconds)
+    def settle(self, seconds: float = 0.3, longest: float = 5.0) -> None:
+        """Wait for messages in flight: until nothing has arrived for ``seconds``, or ``longest``
+        seconds in all (a busy host can hold a note-off back longer than any fixed wait)."""
+        deadline = time.monotonic() + longest
+        heard = -1
+        while time.monotonic() < deadline:
+            with self._lock:
+                count = len(self.received)
+            if count == heard:
+                return
+            heard = count
+            time.sleep(seconds)
 
     def messages(self) -> list[Received]:
         """Everything heard so far."""
