@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.markdown import machine, publish  # noqa: E402
 from bridge.midi.clock import PPQN, TICKS_PER_STEP  # noqa: E402
-from bridge.midi.probe import CLOCK, Probe, note, start_dummy_jack  # noqa: E402
+from bridge.midi.probe import CLOCK, Probe, note, release_parked, start_dummy_jack  # noqa: E402
 from bridge.osc.protocol import build, parse_datagram  # noqa: E402
 from engine.bundle import DEFAULT_BUNDLE  # noqa: E402
 
@@ -108,6 +108,7 @@ def report(bundle: Path, phrases: int, phrase_bars: int, bpm: float) -> str:
         if jack is not None:
             jack.terminate()
             jack.wait()
+            release_parked()
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {machine()}, "
              f"Python {platform.python_version()}, bundle `{bundle.name}`, JACK dummy driver at 48 kHz with "
              f"32-frame periods (0.67 ms), {bpm:g} bpm, {phrase_bars}-bar phrases, with "

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from bridge.midi.probe import Probe, note, start_dummy_jack
+from bridge.midi.probe import Probe, note, release_parked, start_dummy_jack
 from tests.oscclient import ROOT, Client, server_log, start_server
 
 BPM = 240
@@ -35,6 +35,7 @@ def jack():
     if process is not None:
         process.terminate()
         process.wait(timeout=10)
+        release_parked()
 
 
 @contextlib.contextmanager
