@@ -265,6 +265,43 @@ def by_twin(bundle: Path, op: str, attribute: str, roles: dict[str, str], count:
     return [(name, np.concatenate(parts)) for name, parts in times.items()]
 
 
+def runtime_shares(bundle: Path, count: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(op, milliseconds per call in-process, milliseconds of it inside ONNX Runtime) for each op
+    but ``info``: what the models cost, and what the engine's own code around them adds."""
+    import onnxruntime as ort
+
+    inside = [0.0]
+    run = ort.InferenceSession.run
+
+    # Wrapped on the class, so every session the engine holds is timed without reaching into it.
+    def timed_run(session, *args, **kwargs):
+        begin = time.perf_counter()
+        try:
+            return run(session, *args, **kwargs)
+        finally:
+            inside[0] += time.perf_counter() - begin
+
+    engine = Engine(bundle)
+    rows = []
+    ort.InferenceSession.run = timed_run
+    try:
+        for op, payload in requests(bundle_ops(bundle)).items():
+            if op == "info":
+                continue
+            totals, runtimes = [], []
+            for index in range(10 + count):
+                inside[0] = 0.0
+                begin = time.perf_counter()
+                HANDLERS[op](engine, payload)
+                if index >= 10:
+                    totals.append((time.perf_counter() - begin) * 1000)
+                    runtimes.append(inside[0] * 1000)
+            rows.append((op, np.array(totals), np.array(runtimes)))
+    finally:
+        ort.InferenceSession.run = run
+    return rows
+
+
 def thread_counts(bundle: Path, count: int) -> list[tuple[int, str, float, float]]:
     """(intra-op threads, op, p50 ms, p99 ms) of whole ops in-process, for the server's thread setting."""
     rows = []
@@ -340,6 +377,14 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
                   "The two alternate in 5 rounds.", "", "| judge | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
         lines += [timing_row(name, times) for name, times in by_twin(
             bundle, "fuse", "judge_role", {"int8 twin (shipped)": "judge_int8", "float": "judge"}, count)]
+    lines += ["", "### Where each op's time goes (in-process, as shipped)", "",
+              "Time inside ONNX Runtime's calls against the engine's own code around them (parsing, key "
+              "holding, clips). Medians per call.", "",
+              "| op | whole op ms | ONNX Runtime ms | engine code ms | engine code share |", "|---|---|---|---|---|"]
+    for op, totals, runtimes in runtime_shares(bundle, count):
+        rest = totals - runtimes
+        lines.append(f"| {op} | {np.median(totals):.2f} | {np.median(runtimes):.2f} | {np.median(rest):.2f} | "
+                     f"{np.median(rest / totals):.0%} |")
     lines += ["", "### ONNX Runtime session options (one window / one latent)", "",
               "| setting | encode ms | decode ms |", "|---|---|---|"]
     lines += [f"| {name} | {e:.3f} | {d:.3f} |" for name, e, d in session_settings(bundle, count)]
