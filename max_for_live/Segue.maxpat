@@ -22,8 +22,8 @@
    8.0,
    8.0
   ],
-  "devicewidth": 560.0,
-  "description": "Segue: continue, interpolate, fuse, fade and generate clips",
+  "devicewidth": 760.0,
+  "description": "Segue: continue, interpolate, fuse, fade, generate, restyle, refine and optimize clips",
   "boxes": [
    {
     "box": {
@@ -122,7 +122,7 @@
      "presentation_rect": [
       8,
       150,
-      544,
+      744,
       20
      ]
     }
@@ -778,6 +778,249 @@
    {
     "box": {
      "id": "obj-30",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      900,
+      120,
+      60,
+      20
+     ],
+     "text": "Restyle",
+     "texton": "Restyle",
+     "mode": 0,
+     "parameter_enable": 1,
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Segue Restyle",
+       "parameter_shortname": "Restyle",
+       "parameter_type": 2,
+       "parameter_mmin": 0,
+       "parameter_mmax": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "button Restyle",
+     "presentation": 1,
+     "presentation_rect": [
+      552,
+      8,
+      64,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-31",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      900,
+      150,
+      36,
+      22
+     ],
+     "text": "sel 1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-32",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      900,
+      180,
+      90,
+      22
+     ],
+     "text": "run restyle"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-33",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      1010,
+      120,
+      60,
+      20
+     ],
+     "text": "Refine",
+     "texton": "Refine",
+     "mode": 0,
+     "parameter_enable": 1,
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Segue Refine",
+       "parameter_shortname": "Refine",
+       "parameter_type": 2,
+       "parameter_mmin": 0,
+       "parameter_mmax": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "button Refine",
+     "presentation": 1,
+     "presentation_rect": [
+      620,
+      8,
+      64,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-34",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      1010,
+      150,
+      36,
+      22
+     ],
+     "text": "sel 1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-35",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1010,
+      180,
+      90,
+      22
+     ],
+     "text": "run refine"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-36",
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      1120,
+      120,
+      60,
+      20
+     ],
+     "text": "Optimize",
+     "texton": "Optimize",
+     "mode": 0,
+     "parameter_enable": 1,
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Segue Optimize",
+       "parameter_shortname": "Optimize",
+       "parameter_type": 2,
+       "parameter_mmin": 0,
+       "parameter_mmax": 1,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "button Optimize",
+     "presentation": 1,
+     "presentation_rect": [
+      688,
+      8,
+      64,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-37",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      1120,
+      150,
+      36,
+      22
+     ],
+     "text": "sel 1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-38",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1120,
+      180,
+      90,
+      22
+     ],
+     "text": "run optimize"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-39",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -818,7 +1061,7 @@
    },
    {
     "box": {
-     "id": "obj-31",
+     "id": "obj-40",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -828,7 +1071,7 @@
      "patching_rect": [
       20,
       270,
-      120,
+      150,
       22
      ],
      "text": "prepend param bars"
@@ -836,7 +1079,7 @@
    },
    {
     "box": {
-     "id": "obj-32",
+     "id": "obj-41",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -877,7 +1120,7 @@
    },
    {
     "box": {
-     "id": "obj-33",
+     "id": "obj-42",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -887,7 +1130,7 @@
      "patching_rect": [
       130,
       270,
-      120,
+      150,
       22
      ],
      "text": "prepend param variations"
@@ -895,7 +1138,7 @@
    },
    {
     "box": {
-     "id": "obj-34",
+     "id": "obj-43",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -936,7 +1179,7 @@
    },
    {
     "box": {
-     "id": "obj-35",
+     "id": "obj-44",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -946,7 +1189,7 @@
      "patching_rect": [
       240,
       270,
-      120,
+      150,
       22
      ],
      "text": "prepend param steps"
@@ -954,7 +1197,7 @@
    },
    {
     "box": {
-     "id": "obj-36",
+     "id": "obj-45",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -995,7 +1238,7 @@
    },
    {
     "box": {
-     "id": "obj-37",
+     "id": "obj-46",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1005,7 +1248,7 @@
      "patching_rect": [
       350,
       270,
-      120,
+      150,
       22
      ],
      "text": "prepend param iterations"
@@ -1013,7 +1256,7 @@
    },
    {
     "box": {
-     "id": "obj-38",
+     "id": "obj-47",
      "maxclass": "live.dial",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1054,7 +1297,7 @@
    },
    {
     "box": {
-     "id": "obj-39",
+     "id": "obj-48",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1063,8 +1306,8 @@
      ],
      "patching_rect": [
       20,
-      380,
-      130,
+      350,
+      150,
       22
      ],
      "text": "prepend param temperature"
@@ -1072,7 +1315,7 @@
    },
    {
     "box": {
-     "id": "obj-40",
+     "id": "obj-49",
      "maxclass": "live.dial",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1113,7 +1356,7 @@
    },
    {
     "box": {
-     "id": "obj-41",
+     "id": "obj-50",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1122,8 +1365,8 @@
      ],
      "patching_rect": [
       130,
-      380,
-      130,
+      350,
+      150,
       22
      ],
      "text": "prepend fader density"
@@ -1131,7 +1374,7 @@
    },
    {
     "box": {
-     "id": "obj-42",
+     "id": "obj-51",
      "maxclass": "live.dial",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1172,7 +1415,7 @@
    },
    {
     "box": {
-     "id": "obj-43",
+     "id": "obj-52",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1181,8 +1424,8 @@
      ],
      "patching_rect": [
       240,
-      380,
-      130,
+      350,
+      150,
       22
      ],
      "text": "prepend fader register"
@@ -1190,7 +1433,7 @@
    },
    {
     "box": {
-     "id": "obj-44",
+     "id": "obj-53",
      "maxclass": "live.dial",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1231,7 +1474,7 @@
    },
    {
     "box": {
-     "id": "obj-45",
+     "id": "obj-54",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1240,8 +1483,8 @@
      ],
      "patching_rect": [
       350,
-      380,
-      130,
+      350,
+      150,
       22
      ],
      "text": "prepend fader spread"
@@ -1249,7 +1492,7 @@
    },
    {
     "box": {
-     "id": "obj-46",
+     "id": "obj-55",
      "maxclass": "live.dial",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1290,7 +1533,7 @@
    },
    {
     "box": {
-     "id": "obj-47",
+     "id": "obj-56",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1299,8 +1542,8 @@
      ],
      "patching_rect": [
       460,
-      380,
-      130,
+      350,
+      150,
       22
      ],
      "text": "prepend fader motion"
@@ -1308,7 +1551,7 @@
    },
    {
     "box": {
-     "id": "obj-48",
+     "id": "obj-57",
      "maxclass": "live.toggle",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1348,7 +1591,7 @@
    },
    {
     "box": {
-     "id": "obj-49",
+     "id": "obj-58",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1366,7 +1609,7 @@
    },
    {
     "box": {
-     "id": "obj-50",
+     "id": "obj-59",
      "maxclass": "pictslider",
      "numinlets": 2,
      "numoutlets": 2,
@@ -1396,7 +1639,7 @@
    },
    {
     "box": {
-     "id": "obj-51",
+     "id": "obj-60",
      "maxclass": "newobj",
      "numinlets": 6,
      "numoutlets": 1,
@@ -1414,7 +1657,7 @@
    },
    {
     "box": {
-     "id": "obj-52",
+     "id": "obj-61",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1432,7 +1675,7 @@
    },
    {
     "box": {
-     "id": "obj-53",
+     "id": "obj-62",
      "maxclass": "newobj",
      "numinlets": 6,
      "numoutlets": 1,
@@ -1450,7 +1693,7 @@
    },
    {
     "box": {
-     "id": "obj-54",
+     "id": "obj-63",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1468,7 +1711,7 @@
    },
    {
     "box": {
-     "id": "obj-55",
+     "id": "obj-64",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1509,7 +1752,7 @@
    },
    {
     "box": {
-     "id": "obj-56",
+     "id": "obj-65",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1550,7 +1793,7 @@
    },
    {
     "box": {
-     "id": "obj-57",
+     "id": "obj-66",
      "maxclass": "newobj",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1568,7 +1811,7 @@
    },
    {
     "box": {
-     "id": "obj-58",
+     "id": "obj-67",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1586,7 +1829,7 @@
    },
    {
     "box": {
-     "id": "obj-59",
+     "id": "obj-68",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1627,7 +1870,7 @@
    },
    {
     "box": {
-     "id": "obj-60",
+     "id": "obj-69",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1668,7 +1911,7 @@
    },
    {
     "box": {
-     "id": "obj-61",
+     "id": "obj-70",
      "maxclass": "newobj",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1686,7 +1929,7 @@
    },
    {
     "box": {
-     "id": "obj-62",
+     "id": "obj-71",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1704,7 +1947,7 @@
    },
    {
     "box": {
-     "id": "obj-63",
+     "id": "obj-72",
      "maxclass": "textedit",
      "numinlets": 1,
      "numoutlets": 4,
@@ -1735,7 +1978,7 @@
    },
    {
     "box": {
-     "id": "obj-64",
+     "id": "obj-73",
      "maxclass": "newobj",
      "numinlets": 2,
      "numoutlets": 2,
@@ -1754,7 +1997,7 @@
    },
    {
     "box": {
-     "id": "obj-65",
+     "id": "obj-74",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1764,7 +2007,7 @@
      "patching_rect": [
       20,
       620,
-      80,
+      130,
       22
      ],
      "text": "prepend host"
@@ -1772,7 +2015,7 @@
    },
    {
     "box": {
-     "id": "obj-66",
+     "id": "obj-75",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 3,
@@ -1796,7 +2039,7 @@
    },
    {
     "box": {
-     "id": "obj-67",
+     "id": "obj-76",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1805,8 +2048,8 @@
       ""
      ],
      "patching_rect": [
-      160,
-      600,
+      300,
+      560,
       50,
       15
      ],
@@ -1837,7 +2080,7 @@
    },
    {
     "box": {
-     "id": "obj-68",
+     "id": "obj-77",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1845,12 +2088,531 @@
       ""
      ],
      "patching_rect": [
-      160,
-      630,
-      80,
+      300,
+      590,
+      150,
       22
      ],
      "text": "prepend port"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-78",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      0,
+      0,
+      40,
+      18
+     ],
+     "text": "genre",
+     "presentation": 1,
+     "presentation_rect": [
+      560,
+      30,
+      40,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-79",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "patching_rect": [
+      720,
+      120,
+      120,
+      20
+     ],
+     "text": "",
+     "varname": "genre",
+     "keymode": 1,
+     "lines": 1,
+     "presentation": 1,
+     "presentation_rect": [
+      600,
+      30,
+      152,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-80",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      720,
+      150,
+      70,
+      22
+     ],
+     "text": "route text"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-81",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      720,
+      180,
+      130,
+      22
+     ],
+     "text": "prepend param genre"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-82",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 3,
+     "outlettype": [
+      "",
+      "",
+      ""
+     ],
+     "patching_rect": [
+      860,
+      120,
+      140,
+      22
+     ],
+     "text": "pattr genre @bindto genre",
+     "saved_object_attributes": {
+      "parameter_enable": 1,
+      "parameter_type": 3
+     }
+    }
+   },
+   {
+    "box": {
+     "id": "obj-83",
+     "maxclass": "live.dial",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      720,
+      240,
+      44,
+      48
+     ],
+     "parameter_enable": 1,
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Segue amount",
+       "parameter_shortname": "amount",
+       "parameter_type": 0,
+       "parameter_mmin": 0.0,
+       "parameter_mmax": 2.0,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        1.0
+       ],
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "amount",
+     "presentation": 1,
+     "presentation_rect": [
+      560,
+      52,
+      44,
+      48
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-84",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      720,
+      270,
+      150,
+      22
+     ],
+     "text": "prepend param amount"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-85",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      0,
+      0,
+      64,
+      18
+     ],
+     "text": "refine steps",
+     "presentation": 1,
+     "presentation_rect": [
+      608,
+      52,
+      64,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-86",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      720,
+      320,
+      44,
+      15
+     ],
+     "parameter_enable": 1,
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Segue refine steps",
+       "parameter_shortname": "refine steps",
+       "parameter_type": 1,
+       "parameter_mmin": 1,
+       "parameter_mmax": 32,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        8
+       ],
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "refine steps",
+     "presentation": 1,
+     "presentation_rect": [
+      612,
+      72,
+      40,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-87",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      720,
+      350,
+      150,
+      22
+     ],
+     "text": "prepend param max_iterations"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-88",
+     "maxclass": "live.menu",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      860,
+      120,
+      100,
+      15
+     ],
+     "parameter_enable": 1,
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Segue objective",
+       "parameter_shortname": "objective",
+       "parameter_type": 2,
+       "parameter_mmin": 0,
+       "parameter_mmax": 4,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_unitstyle": 0,
+       "parameter_enum": [
+        "first_pitch",
+        "longest_notes",
+        "shortest_notes",
+        "pitch_range",
+        "in_scale"
+       ]
+      }
+     },
+     "varname": "objective",
+     "presentation": 1,
+     "presentation_rect": [
+      660,
+      52,
+      92,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-89",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      860,
+      150,
+      150,
+      22
+     ],
+     "text": "prepend param objective"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-90",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      0,
+      0,
+      36,
+      18
+     ],
+     "text": "target",
+     "presentation": 1,
+     "presentation_rect": [
+      660,
+      72,
+      36,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-91",
+     "maxclass": "textedit",
+     "numinlets": 1,
+     "numoutlets": 4,
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "patching_rect": [
+      860,
+      240,
+      120,
+      20
+     ],
+     "text": "",
+     "varname": "target",
+     "keymode": 1,
+     "lines": 1,
+     "presentation": 1,
+     "presentation_rect": [
+      696,
+      72,
+      56,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-92",
+     "maxclass": "newobj",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      860,
+      270,
+      70,
+      22
+     ],
+     "text": "route text"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-93",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      860,
+      300,
+      130,
+      22
+     ],
+     "text": "prepend param target"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-94",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 3,
+     "outlettype": [
+      "",
+      "",
+      ""
+     ],
+     "patching_rect": [
+      1000,
+      240,
+      140,
+      22
+     ],
+     "text": "pattr target @bindto target",
+     "saved_object_attributes": {
+      "parameter_enable": 1,
+      "parameter_type": 3
+     }
+    }
+   },
+   {
+    "box": {
+     "id": "obj-95",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      0,
+      0,
+      36,
+      18
+     ],
+     "text": "budget",
+     "presentation": 1,
+     "presentation_rect": [
+      660,
+      94,
+      36,
+      18
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-96",
+     "maxclass": "live.numbox",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      860,
+      320,
+      50,
+      15
+     ],
+     "parameter_enable": 1,
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Segue budget",
+       "parameter_shortname": "budget",
+       "parameter_type": 1,
+       "parameter_mmin": 4,
+       "parameter_mmax": 1024,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        64
+       ],
+       "parameter_unitstyle": 0
+      }
+     },
+     "varname": "budget",
+     "presentation": 1,
+     "presentation_rect": [
+      700,
+      94,
+      52,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-97",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      860,
+      350,
+      150,
+      22
+     ],
+     "text": "prepend param budget"
     }
    }
   ],
@@ -2210,7 +2972,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-32",
       0
      ]
     }
@@ -2222,7 +2984,7 @@
       0
      ],
      "destination": [
-      "obj-33",
+      "obj-3",
       0
      ]
     }
@@ -2234,7 +2996,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-34",
       0
      ]
     }
@@ -2282,7 +3044,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-38",
       0
      ]
     }
@@ -2294,7 +3056,7 @@
       0
      ],
      "destination": [
-      "obj-39",
+      "obj-3",
       0
      ]
     }
@@ -2306,7 +3068,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-40",
       0
      ]
     }
@@ -2318,7 +3080,7 @@
       0
      ],
      "destination": [
-      "obj-41",
+      "obj-3",
       0
      ]
     }
@@ -2330,7 +3092,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-42",
       0
      ]
     }
@@ -2342,7 +3104,7 @@
       0
      ],
      "destination": [
-      "obj-43",
+      "obj-3",
       0
      ]
     }
@@ -2354,7 +3116,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-44",
       0
      ]
     }
@@ -2366,7 +3128,7 @@
       0
      ],
      "destination": [
-      "obj-45",
+      "obj-3",
       0
      ]
     }
@@ -2378,7 +3140,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-46",
       0
      ]
     }
@@ -2390,7 +3152,7 @@
       0
      ],
      "destination": [
-      "obj-47",
+      "obj-3",
       0
      ]
     }
@@ -2402,7 +3164,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-48",
       0
      ]
     }
@@ -2414,7 +3176,7 @@
       0
      ],
      "destination": [
-      "obj-49",
+      "obj-3",
       0
      ]
     }
@@ -2426,7 +3188,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-50",
       0
      ]
     }
@@ -2438,7 +3200,7 @@
       0
      ],
      "destination": [
-      "obj-51",
+      "obj-3",
       0
      ]
     }
@@ -2463,18 +3225,6 @@
      ],
      "destination": [
       "obj-3",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-50",
-      1
-     ],
-     "destination": [
-      "obj-53",
       0
      ]
     }
@@ -2510,7 +3260,7 @@
       0
      ],
      "destination": [
-      "obj-57",
+      "obj-56",
       0
      ]
     }
@@ -2522,8 +3272,8 @@
       0
      ],
      "destination": [
-      "obj-57",
-      1
+      "obj-3",
+      0
      ]
     }
    },
@@ -2558,7 +3308,7 @@
       0
      ],
      "destination": [
-      "obj-61",
+      "obj-60",
       0
      ]
     }
@@ -2571,7 +3321,7 @@
      ],
      "destination": [
       "obj-61",
-      1
+      0
      ]
     }
    },
@@ -2582,6 +3332,18 @@
       0
      ],
      "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-59",
+      1
+     ],
+     "destination": [
       "obj-62",
       0
      ]
@@ -2594,7 +3356,7 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-63",
       0
      ]
     }
@@ -2606,31 +3368,43 @@
       0
      ],
      "destination": [
-      "obj-64",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-64",
-      0
-     ],
-     "destination": [
-      "obj-65",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-65",
-      0
-     ],
-     "destination": [
       "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-64",
+      0
+     ],
+     "destination": [
+      "obj-66",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-65",
+      0
+     ],
+     "destination": [
+      "obj-66",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-66",
+      0
+     ],
+     "destination": [
+      "obj-67",
       0
      ]
     }
@@ -2642,7 +3416,7 @@
       0
      ],
      "destination": [
-      "obj-68",
+      "obj-3",
       0
      ]
     }
@@ -2651,6 +3425,270 @@
     "patchline": {
      "source": [
       "obj-68",
+      0
+     ],
+     "destination": [
+      "obj-70",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-69",
+      0
+     ],
+     "destination": [
+      "obj-70",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-70",
+      0
+     ],
+     "destination": [
+      "obj-71",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-71",
+      0
+     ],
+     "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-72",
+      0
+     ],
+     "destination": [
+      "obj-73",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-73",
+      0
+     ],
+     "destination": [
+      "obj-74",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-74",
+      0
+     ],
+     "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-76",
+      0
+     ],
+     "destination": [
+      "obj-77",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-77",
+      0
+     ],
+     "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-79",
+      0
+     ],
+     "destination": [
+      "obj-80",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-80",
+      0
+     ],
+     "destination": [
+      "obj-81",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-81",
+      0
+     ],
+     "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-83",
+      0
+     ],
+     "destination": [
+      "obj-84",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-84",
+      0
+     ],
+     "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-86",
+      0
+     ],
+     "destination": [
+      "obj-87",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-87",
+      0
+     ],
+     "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-88",
+      0
+     ],
+     "destination": [
+      "obj-89",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-89",
+      0
+     ],
+     "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-91",
+      0
+     ],
+     "destination": [
+      "obj-92",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-92",
+      0
+     ],
+     "destination": [
+      "obj-93",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-93",
+      0
+     ],
+     "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-96",
+      0
+     ],
+     "destination": [
+      "obj-97",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-97",
       0
      ],
      "destination": [

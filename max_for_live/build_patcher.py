@@ -18,6 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FADERS = ("density", "register", "spread", "motion")
+OBJECTIVES = ("first_pitch", "longest_notes", "shortest_notes", "pitch_range", "in_scale")  # segue_live.js's order
 
 
 class Patcher:
@@ -57,7 +58,8 @@ class Patcher:
             "appversion": {"major": 8, "minor": 6, "revision": 0, "architecture": "x64", "modernui": 1},
             "classnamespace": "box", "rect": [100.0, 100.0, 1100.0, 720.0], "openinpresentation": 1,
             "default_fontsize": 10.0, "default_fontname": "Arial Bold", "gridsize": [8.0, 8.0],
-            "devicewidth": 560.0, "description": "Segue: continue, interpolate, fuse, fade and generate clips",
+            "devicewidth": 760.0,
+            "description": "Segue: continue, interpolate, fuse, fade, generate, restyle, refine and optimize clips",
             "boxes": self.boxes, "lines": self.lines, "dependency_cache": [
                 {"name": "segue_live.js", "type": "TEXT", "implicit": 1},
                 {"name": "segue_osc.js", "type": "TEXT", "implicit": 1},
@@ -65,11 +67,47 @@ class Patcher:
         }}
 
 
-def live_parameter(name: str, kind: int, low: float, high: float, initial: float, unit: int = 0) -> dict:
-    """saved_attribute_attributes for a live.* object: stored with the Live set, automatable."""
-    return {"valueof": {"parameter_longname": f"Segue {name}", "parameter_shortname": name,
-                        "parameter_type": kind, "parameter_mmin": low, "parameter_mmax": high,
-                        "parameter_initial_enable": 1, "parameter_initial": [initial], "parameter_unitstyle": unit}}
+def live_parameter(name: str, kind: int, low: float, high: float, initial: float, unit: int = 0,
+                   items: tuple[str, ...] = ()) -> dict:
+    """saved_attribute_attributes for a live.* object: stored with the Live set, automatable;
+    ``items`` names the choices of an enum (a live.menu)."""
+    value = {"parameter_longname": f"Segue {name}", "parameter_shortname": name,
+             "parameter_type": kind, "parameter_mmin": low, "parameter_mmax": high,
+             "parameter_initial_enable": 1, "parameter_initial": [initial], "parameter_unitstyle": unit}
+    if items:
+        value["parameter_enum"] = list(items)
+    return {"valueof": value}
+
+
+def text_field(p: "Patcher", live: str, name: str, command: str, rect: tuple[float, float], presentation,
+               text: str = "") -> None:
+    """A one-line text box whose words go to the js object as ``command <words>`` on Enter, restored
+    with the Live set (textedit has no Live parameter of its own, so a pattr keeps it)."""
+    x, y = rect
+    field = p.add("textedit", (x, y, 120, 20), 1, 4, presentation=presentation, text=text, varname=name,
+                  keymode=1, lines=1)
+    words = p.obj("route text", (x, y + 30, 70, 22), 2, 2)
+    prepend = p.obj(f"prepend {command}", (x, y + 60, 130, 22))
+    p.obj(f"pattr {name} @bindto {name}", (x + 140, y, 140, 22), 1, 3)
+    p.boxes[-1]["box"]["saved_object_attributes"] = {"parameter_enable": 1, "parameter_type": 3}
+    p.connect(field, 0, words)
+    p.connect(words, 0, prepend)
+    p.connect(prepend, 0, live)
+
+
+def setting(p: "Patcher", live: str, maxclass: str, name: str, parameter: dict, rect, presentation,
+            command: str, **attributes) -> None:
+    """A live.* control whose value goes to the js object as ``command <value>``."""
+    box = p.add(maxclass, rect, 1, 2 if maxclass != "live.toggle" else 1, presentation=presentation,
+                parameter_enable=1, saved_attribute_attributes=parameter, varname=name, **attributes)
+    prepend = p.obj(f"prepend {command}", (rect[0], rect[1] + 30, 150, 22))
+    p.connect(box, 0, prepend)
+    p.connect(prepend, 0, live)
+
+
+def label(p: "Patcher", text: str, presentation: tuple[float, float, float, float]) -> None:
+    """A caption shown in the device."""
+    p.add("comment", (0, 0, presentation[2], presentation[3]), 1, 0, presentation=presentation, text=text)
 
 
 def build() -> dict:
@@ -83,18 +121,19 @@ def build() -> dict:
     network = p.obj("node.script segue_osc.js @autostart 1 @watch 0", (420, 620, 260, 22), 1, 2)
     p.connect(live, 0, network)
     p.connect(network, 0, live)
-    status = p.add("textedit", (600, 560, 300, 40), 1, 4, presentation=(8, 150, 544, 20), readonly=1,
+    status = p.add("textedit", (600, 560, 300, 40), 1, 4, presentation=(8, 150, 744, 20), readonly=1,
                    text="not connected: start `segue serve`", varname="status")
     p.connect(live, 1, status)
 
     buttons = [("Pick A", "pick_a"), ("Pick B", "pick_b"), ("Continue", "run continue"),
                ("Interpolate", "run interpolate"), ("Fuse", "run fuse"), ("Faders", "run faders"),
-               ("Generate", "run generate"), ("Write", "write_pending")]
-    for index, (label, command) in enumerate(buttons):
+               ("Generate", "run generate"), ("Write", "write_pending"),
+               ("Restyle", "run restyle"), ("Refine", "run refine"), ("Optimize", "run optimize")]
+    for index, (caption, command) in enumerate(buttons):
         x = 20 + 110 * index
         button = p.add("live.text", (x, 120, 60, 20), 1, 2, presentation=(8 + 68 * index, 8, 64, 18),
-                       text=label, texton=label, mode=0, parameter_enable=1,
-                       saved_attribute_attributes=live_parameter(label, 2, 0, 1, 0), varname=f"button {label}")
+                       text=caption, texton=caption, mode=0, parameter_enable=1,
+                       saved_attribute_attributes=live_parameter(caption, 2, 0, 1, 0), varname=f"button {caption}")
         sel = p.obj("sel 1", (x, 150, 36, 22), 2, 2)
         msg = p.message(command, (x, 180, 90, 22))
         p.connect(button, 0, sel)
@@ -103,30 +142,16 @@ def build() -> dict:
 
     numbers = [("bars", 1, 64, 4), ("variations", 1, 16, 1), ("steps", 2, 33, 5), ("iterations", 1, 8, 1)]
     for index, (name, low, high, initial) in enumerate(numbers):
-        x = 20 + 110 * index
-        box = p.add("live.numbox", (x, 240, 44, 15), 1, 2, presentation=(8 + 60 * index, 40, 52, 15),
-                    parameter_enable=1, saved_attribute_attributes=live_parameter(name, 1, low, high, initial),
-                    varname=name)
-        prepend = p.obj(f"prepend param {name}", (x, 270, 120, 22))
-        p.connect(box, 0, prepend)
-        p.connect(prepend, 0, live)
+        setting(p, live, "live.numbox", name, live_parameter(name, 1, low, high, initial), (20 + 110 * index, 240, 44, 15),
+                (8 + 60 * index, 40, 52, 15), f"param {name}")
 
     dials = [("temperature", "param temperature", 0.0, 2.0, 1.0)] + [
         (name, f"fader {name}", 0.0, 1.0, 0.5) for name in FADERS]
     for index, (name, command, low, high, initial) in enumerate(dials):
-        x = 20 + 110 * index
-        dial = p.add("live.dial", (x, 320, 44, 48), 1, 2, presentation=(260 + 58 * index, 60, 44, 48),
-                     parameter_enable=1, saved_attribute_attributes=live_parameter(name, 0, low, high, initial),
-                     varname=name)
-        prepend = p.obj(f"prepend {command}", (x, 380, 130, 22))
-        p.connect(dial, 0, prepend)
-        p.connect(prepend, 0, live)
-
-    use = p.add("live.toggle", (600, 320, 15, 15), 1, 1, presentation=(260, 115, 15, 15), parameter_enable=1,
-                saved_attribute_attributes=live_parameter("use faders", 2, 0, 1, 0), varname="use faders")
-    use_prepend = p.obj("prepend param use_faders", (600, 350, 150, 22))
-    p.connect(use, 0, use_prepend)
-    p.connect(use_prepend, 0, live)
+        setting(p, live, "live.dial", name, live_parameter(name, 0, low, high, initial), (20 + 110 * index, 320, 44, 48),
+                (260 + 58 * index, 60, 44, 48), command)
+    setting(p, live, "live.toggle", "use faders", live_parameter("use faders", 2, 0, 1, 0), (600, 320, 15, 15),
+            (260, 115, 15, 15), "param use_faders")
 
     pad = p.add("pictslider", (20, 430, 80, 80), 2, 2, presentation=(8, 62, 80, 80), varname="style pad",
                 bottomvalue=0, topvalue=127, leftvalue=0, rightvalue=127)
@@ -152,20 +177,26 @@ def build() -> dict:
         p.connect(pack, 0, prepend)
         p.connect(prepend, 0, live)
 
-    host = p.add("textedit", (20, 560, 120, 20), 1, 4, presentation=(100, 90, 110, 18), text="127.0.0.1",
-                 varname="host", keymode=1, lines=1)
-    host_text = p.obj("route text", (20, 590, 70, 22), 2, 2)
-    host_prepend = p.obj("prepend host", (20, 620, 80, 22))
-    p.obj("pattr host @bindto host", (160, 560, 140, 22), 1, 3)  # restores the host field with the Live set
-    p.boxes[-1]["box"]["saved_object_attributes"] = {"parameter_enable": 1, "parameter_type": 3}
-    p.connect(host, 0, host_text)
-    p.connect(host_text, 0, host_prepend)
-    p.connect(host_prepend, 0, live)
-    port = p.add("live.numbox", (160, 600, 50, 15), 1, 2, presentation=(214, 90, 40, 15), parameter_enable=1,
-                 saved_attribute_attributes=live_parameter("port", 1, 1, 65535, 9000), varname="port")
-    port_prepend = p.obj("prepend port", (160, 630, 80, 22))
-    p.connect(port, 0, port_prepend)
-    p.connect(port_prepend, 0, live)
+    text_field(p, live, "host", "host", (20, 560), (100, 90, 110, 18), "127.0.0.1")
+    setting(p, live, "live.numbox", "port", live_parameter("port", 1, 1, 65535, 9000), (300, 560, 50, 15),
+            (214, 90, 40, 15), "port")
+
+    # The latent tools (issue 7), right of the rest: the genre box feeds generate, restyle and optimize.
+    label(p, "genre", (560, 30, 40, 18))
+    text_field(p, live, "genre", "param genre", (720, 120), (600, 30, 152, 18))
+    setting(p, live, "live.dial", "amount", live_parameter("amount", 0, 0.0, 2.0, 1.0), (720, 240, 44, 48),
+            (560, 52, 44, 48), "param amount")
+    label(p, "refine steps", (608, 52, 64, 18))
+    setting(p, live, "live.numbox", "refine steps", live_parameter("refine steps", 1, 1, 32, 8), (720, 320, 44, 15),
+            (612, 72, 40, 15), "param max_iterations")
+    setting(p, live, "live.menu", "objective", live_parameter("objective", 2, 0, len(OBJECTIVES) - 1, 0,
+                                                              items=OBJECTIVES),
+            (860, 120, 100, 15), (660, 52, 92, 15), "param objective")
+    label(p, "target", (660, 72, 36, 18))
+    text_field(p, live, "target", "param target", (860, 240), (696, 72, 56, 18))
+    label(p, "budget", (660, 94, 36, 18))
+    setting(p, live, "live.numbox", "budget", live_parameter("budget", 1, 4, 1024, 64), (860, 320, 50, 15),
+            (700, 94, 52, 15), "param budget")
     return p.to_json()
 
 

@@ -3,7 +3,7 @@
 // which runs in [node.script] and speaks OSC protocol v1 to `segue serve`.
 //
 // Inlet messages: pick_a, pick_b, slot_a <track> <slot>, slot_b <track> <slot> (1-based, as Live
-//   shows them), run <op>, param <name> <value>, fader <name> <value>, host <name>, port <n>,
+//   shows them), run <op>, param <name> <value...>, fader <name> <value>, host <name>, port <n>,
 //   reply <id> <json>, fail <id> <code> <message>, status <text...>, write_pending.
 // Outlet 0 -> node.script: request <id> <op> <json>, connect <host> <port>.
 // Outlet 1 -> status display: set <text>.
@@ -12,13 +12,17 @@ inlets = 1;
 outlets = 2;
 
 var LIVE11_READ = "get_notes_extended";
-var OPS = { "continue": 1, "interpolate": 1, "fuse": 1, "faders": 1, "generate": 1 };
+var OPS = { "continue": 1, "interpolate": 1, "fuse": 1, "faders": 1, "generate": 1, "restyle": 1, "refine": 1,
+            "optimize": 1 };
+var ON_CLIP_A = { "continue": 1, "interpolate": 1, "fuse": 1, "faders": 1, "restyle": 1, "refine": 1 };  // the rest make new material
+var OBJECTIVES = ["first_pitch", "longest_notes", "shortest_notes", "pitch_range", "in_scale"];  // the menu's order
 
 var state = {
     a: null,            // path of clip A, e.g. "live_set tracks 0 clip_slots 2 clip"
     b: null,
     params: { bars: 4, variations: 1, temperature: 1.0, steps: 5, iterations: 1, style_x: 0.5, style_y: 0.5,
-              use_faders: 0 },  // continue and generate take the fader dials only when use_faders is on
+              use_faders: 0,  // continue and generate take the fader dials only when use_faders is on
+              genre: "", amount: 1.0, max_iterations: 8, objective: "first_pitch", target: "", budget: 64 },
     host: "127.0.0.1",
     port: 9000,
     faders: {},
@@ -84,6 +88,35 @@ function parseLegacyNotes(words) {
     return out;
 }
 
+function parseGenre(text) {
+    // The genre box: "" -> null (no genre), "chorale" -> "chorale", "folk 0.7 celtic 0.3" (or
+    // folk=0.7 celtic=0.3) -> {folk: 0.7, celtic: 0.3}; names without a weight count 1 each.
+    var words = String(text).replace(/[=,]/g, " ").split(/\s+/).filter(function (w) { return w !== ""; });
+    if (!words.length) return null;
+    var weights = {}, names = [];
+    for (var i = 0; i < words.length; i++) {
+        if (isFinite(Number(words[i]))) {
+            var last = names[names.length - 1];
+            if (last === undefined || weights[last] !== undefined)
+                throw new Error("genre: put each weight after its genre, e.g. folk 0.7 celtic 0.3");
+            weights[last] = Number(words[i]);
+        } else {
+            names.push(words[i]);
+        }
+    }
+    if (names.length === 1 && weights[names[0]] === undefined) return names[0];
+    var blend = {};
+    for (var j = 0; j < names.length; j++) blend[names[j]] = weights[names[j]] !== undefined ? weights[names[j]] : 1;
+    return blend;
+}
+
+function parseTarget(text) {
+    // The target box: "" -> undefined, a whole number -> that number (a pitch, a span), else the text ("D minor").
+    var value = String(text).replace(/^\s+|\s+$/g, "");
+    if (value === "") return undefined;
+    return /^-?\d+$/.test(value) ? parseInt(value, 10) : value;
+}
+
 function buildRequest(op, params, faders, clipA, clipB) {
     // The OSC request object for one of the device's operations; throws with a message the
     // musician can act on when a clip it needs is missing.
@@ -101,9 +134,34 @@ function buildRequest(op, params, faders, clipA, clipB) {
         return { left: need(clipA, "A"), right: need(clipB, "B"), style: [params.style_x, params.style_y],
                  iterations: params.iterations };
     if (op === "faders") return { clip: need(clipA, "A"), faders: faders };
+    var genre = parseGenre(params.genre);
+    var withGenre = function (request) {
+        if (genre !== null) request.genre = genre;
+        return request;
+    };
     if (op === "generate")
-        return { variations: params.variations, temperature: params.temperature, faders: shaping };
+        return withGenre({ variations: params.variations, temperature: params.temperature, faders: shaping });
+    if (op === "restyle") {
+        if (genre === null) throw new Error("restyle needs a genre: type one in the genre box, e.g. chorale or folk 0.5 chorale 0.5");
+        return { clip: need(clipA, "A"), genre: genre, amount: params.amount };
+    }
+    if (op === "refine") return { clip: need(clipA, "A"), max_iterations: params.max_iterations };
+    if (op === "optimize") {
+        var request = withGenre({ objective: params.objective, budget: params.budget });
+        var target = parseTarget(params.target);
+        if (target !== undefined) request.target = target;
+        return request;
+    }
     throw new Error("unknown operation " + op);
+}
+
+function resultNote(result) {
+    // What a result says besides its clips: whether refine settled, whether optimize met its target.
+    if (result.fixed_point !== undefined)
+        return result.fixed_point ? "reached a fixed point" : "still changing after " + (result.clips || []).length + " steps";
+    if (result.met !== undefined)
+        return result.met ? "target met" : "target not met (best score " + Number(result.score).toFixed(2) + ")";
+    return "";
 }
 
 function resultClips(op, result) {
@@ -248,8 +306,13 @@ function slot(which, track, slotNumber) {
 function slot_a(track, slotIndex) { slot("a", track, slotIndex); }
 function slot_b(track, slotIndex) { slot("b", track, slotIndex); }
 
-function param(name, value) {
+function param(name) {
+    // Text boxes send their words as separate atoms ("D" "minor"); menus send an index.
     if (!(name in state.params)) { show("unknown setting " + name); return; }
+    var value = Array.prototype.slice.call(arguments, 1).join(" ");
+    if (arguments.length === 2) value = arguments[1];
+    if (name === "objective" && typeof value === "number") value = OBJECTIVES[value] || OBJECTIVES[0];
+    if ((name === "genre" || name === "target") && value === "bang") value = "";  // [route text] of an emptied box
     state.params[name] = value;
 }
 
@@ -272,14 +335,14 @@ function run(op) {
     var request;
     try {
         request = buildRequest(op, state.params, state.faders,
-                               state.a ? readClip(state.a) : null,
+                               ON_CLIP_A[op] && state.a ? readClip(state.a) : null,
                                (op === "interpolate" || op === "fuse") && state.b ? readClip(state.b) : null);
     } catch (error) {
         show(error.message);
         return;
     }
     var id = state.nextId++;
-    state.inFlight[id] = { op: op, source: state.a };
+    state.inFlight[id] = { op: op, source: ON_CLIP_A[op] ? state.a : null };  // new material: the selected track
     show(op + "…");
     outlet(0, "request", id, op, JSON.stringify(request));
 }
@@ -308,8 +371,8 @@ function reply(id, text) {
             return;
         }
     }
-    var warnings = result.warnings && result.warnings.length ? " — " + result.warnings.join("; ") : "";
-    show(asked.op + ": wrote " + written + " clip" + (written === 1 ? "" : "s") + warnings);
+    var notes = [resultNote(result)].concat(result.warnings || []).filter(function (n) { return n !== ""; });
+    show(asked.op + ": wrote " + written + " clip" + (written === 1 ? "" : "s") + (notes.length ? " — " + notes.join("; ") : ""));
 }
 
 function write_pending() {
@@ -342,6 +405,7 @@ if (typeof module !== "undefined") {
     module.exports = {
         state: state, parsePath: parsePath, toProtocolClip: toProtocolClip, toLiveNotes: toLiveNotes,
         parseLegacyNotes: parseLegacyNotes, buildRequest: buildRequest, resultClips: resultClips,
+        parseGenre: parseGenre, parseTarget: parseTarget, resultNote: resultNote,
         readClip: readClip, writeResult: writeResult, pick_a: pick_a, pick_b: pick_b, slot_a: slot_a,
         slot_b: slot_b, param: param, fader: fader, host: host, port: port, run: run, reply: reply, fail: fail, status: status,
         write_pending: write_pending

@@ -147,14 +147,17 @@ test("interpolate and fuse need clip B and say so", () => {
   assert.equal(request.right.notes.length, 2);
 });
 
-test("generate writes into the selected track", () => {
-  const set = new LiveSet({ tracks: [{ slots: [null, null] }, { slots: [null, null] }], selectedTrack: 1 });
+test("generate writes into the selected track, even with clip A picked elsewhere", () => {
+  const set = new LiveSet({ tracks: [{ slots: [makeClip({ name: "riff", notes: MELODY }), null] }, { slots: [null, null] }],
+                            selectedTrack: 1 });
+  set.detailClip = "live_set tracks 0 clip_slots 0 clip";
   const { device } = loadDevice(set);
+  device.pick_a();
   device.param("variations", 2);
   device.run("generate");
   device.reply(1, answer([RESULT, RESULT]));
   assert.deepEqual(set.tracks[1].slots.map((c) => c.name), ["Segue generate 1", "Segue generate 2"]);
-  assert.deepEqual(set.tracks[0].slots, [null, null]);
+  assert.equal(set.tracks[0].slots[1], null);
 });
 
 test("errors from Segue, unknown replies and missing clips are shown, not thrown", () => {
@@ -185,4 +188,78 @@ test("the protocol conversion keeps Live 11 fields both ways", () => {
   assert.deepEqual(plain(device.toLiveNotes(clip)), [{ pitch: 60, start_time: 0, duration: 1, velocity: 99, probability: 0.25, release_velocity: 30 }]);
   assert.deepEqual(plain(device.parsePath("live_set tracks 3 clip_slots 5 clip")), { track: 3, slot: 5 });
   assert.deepEqual(plain(device.parsePath("live_set tracks 1 arrangement_clips 2")), { track: 1, arrangement: 2 });
+});
+
+test("the genre box reads a genre or a blend, and a weight must follow its genre", () => {
+  const { device } = loadDevice(session());
+  assert.equal(device.parseGenre(""), null);
+  assert.equal(device.parseGenre(" chorale "), "chorale");
+  assert.deepEqual(plain(device.parseGenre("folk 0.7 celtic 0.3")), { folk: 0.7, celtic: 0.3 });
+  assert.deepEqual(plain(device.parseGenre("folk=0.7, celtic=0.3")), { folk: 0.7, celtic: 0.3 });
+  assert.deepEqual(plain(device.parseGenre("folk chorale")), { folk: 1, chorale: 1 });
+  assert.throws(() => device.parseGenre("0.5 folk"), /after its genre/);
+  assert.throws(() => device.parseGenre("folk 0.5 0.5"), /after its genre/);
+  assert.equal(device.parseTarget(" 62 "), 62);
+  assert.equal(device.parseTarget("D minor"), "D minor");
+  assert.equal(device.parseTarget(""), undefined);
+});
+
+test("restyle sends clip A, the genre box's blend and the amount; without a genre it says what to type", () => {
+  const { device, sent, status } = loadDevice(session());
+  device.pick_a();
+  device.run("restyle");
+  assert.match(status().at(-1), /restyle needs a genre/);
+  assert.equal(sent.filter((s) => s[0] === 0).length, 0);
+  device.param("genre", "folk", 0.5, "chorale", 0.5);  // a text box sends its words as atoms
+  device.param("amount", 1.5);
+  device.run("restyle");
+  const request = JSON.parse(sent.find((s) => s[0] === 0)[4]);
+  assert.deepEqual(request.genre, { folk: 0.5, chorale: 0.5 });
+  assert.equal(request.amount, 1.5);
+  assert.deepEqual(request.clip.notes.map((n) => n.pitch), [60, 62]);
+  device.param("genre", "bang");  // the box emptied
+  assert.equal(device.state.params.genre, "");
+});
+
+test("refine writes each step below clip A and says whether it settled", () => {
+  const set = session();
+  const { device, sent, status } = loadDevice(set);
+  device.pick_a();
+  device.param("max_iterations", 3);
+  device.run("refine");
+  assert.equal(JSON.parse(sent.find((s) => s[0] === 0)[4]).max_iterations, 3);
+  device.reply(1, JSON.stringify({ clips: [RESULT, RESULT], fixed_point: true, warnings: [] }));
+  assert.deepEqual(set.tracks[0].slots.slice(1).map((c) => c.name), ["Segue refine 1", "Segue refine 2"]);
+  assert.match(status().at(-1), /wrote 2 clips — reached a fixed point/);
+});
+
+test("optimize sends the menu's objective, the target box and the budget, and reports the target", () => {
+  const set = new LiveSet({ tracks: [{ slots: [null, null] }], selectedTrack: 0 });
+  const { device, sent, status } = loadDevice(set);
+  device.param("objective", 4);  // the menu's index: in_scale
+  device.param("target", "D", "minor");
+  device.param("budget", 128);
+  device.param("genre", "celtic");
+  device.run("optimize");
+  const request = JSON.parse(sent.find((s) => s[0] === 0)[4]);
+  assert.deepEqual(plain(request), { objective: "in_scale", budget: 128, genre: "celtic", target: "D minor" });
+  device.reply(1, JSON.stringify({ clip: RESULT, score: 0.875, met: false, evaluations: 128 }));
+  assert.equal(set.tracks[0].slots[0].name, "Segue optimize");
+  assert.match(status().at(-1), /target not met \(best score 0\.88\)/);
+  device.param("genre", "bang");
+  device.param("objective", 0);
+  device.param("target", 62);
+  device.run("optimize");
+  assert.deepEqual(plain(JSON.parse(sent.filter((s) => s[0] === 0)[1][4])), { objective: "first_pitch", budget: 128, target: 62 });
+});
+
+test("generate sends the genre box's blend when there is one", () => {
+  const set = new LiveSet({ tracks: [{ slots: [null] }], selectedTrack: 0 });
+  const { device, sent } = loadDevice(set);
+  device.run("generate");
+  device.param("genre", "folk", 0.3, "chorale", 0.7);
+  device.run("generate");
+  const [plainGenerate, blended] = sent.filter((s) => s[0] === 0).map((s) => JSON.parse(s[4]));
+  assert.equal(plainGenerate.genre, undefined);
+  assert.deepEqual(blended.genre, { folk: 0.3, chorale: 0.7 });
 });

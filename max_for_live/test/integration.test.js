@@ -64,6 +64,25 @@ test("the device client talks protocol v1 to a real server", async (t) => {
   c.request(2, "interpolate", JSON.stringify({ a: CLIP, b: CLIP, steps: 3 }));
   assert.equal(JSON.parse((await c.next("reply")).json).clips.length, 3);
 
+  // The latent tools, as the device builds their requests from its boxes.
+  const { buildRequest, parseGenre } = require("../segue_live");
+  const params = { genre: "folk 0.5 chorale 0.5", amount: 1, max_iterations: 4, objective: "first_pitch",
+                   target: "62", budget: 16, variations: 1, temperature: 1, use_faders: 0 };
+  c.request(5, "restyle", JSON.stringify(buildRequest("restyle", params, {}, CLIP, null)));
+  assert.equal(JSON.parse((await c.next("reply")).json).clip.length, 16);
+  c.request(6, "refine", JSON.stringify(buildRequest("refine", params, {}, CLIP, null)));
+  const refined = JSON.parse((await c.next("reply")).json);
+  assert.ok(refined.clips.length >= 1 && refined.clips.length <= 4 && typeof refined.fixed_point === "boolean");
+  c.request(7, "optimize", JSON.stringify(buildRequest("optimize", params, {}, null, null)));
+  const found = JSON.parse((await c.next("reply")).json);
+  assert.ok(found.clip.notes.length > 0 && typeof found.met === "boolean" && found.evaluations === 16);
+  c.request(8, "generate", JSON.stringify(buildRequest("generate", { ...params, genre: "celtic 0.3 chorale 0.7" }, {}, null, null)));
+  assert.equal(JSON.parse((await c.next("reply")).json).clips.length, 1);
+  c.request(9, "restyle", JSON.stringify({ clip: CLIP, genre: parseGenre("jazz") }));
+  const unknown = await c.next("fail");
+  assert.equal(unknown.code, "bad_request");
+  assert.match(unknown.message, /unknown genre 'jazz'/);
+
   c.request(3, "continue", "{not json");
   const failure = await c.next("fail");
   assert.deepEqual([failure.id, failure.code], [3, "bad_json"]);
