@@ -2,6 +2,7 @@
 periods): a `segue serve` subprocess and a probe client that plays clock and notes into
 "Segue In" and listens to "Segue Out"."""
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from bridge.midi.probe import Probe, note, release_parked, start_dummy_jack
+from bridge.midi.probe import Probe, note, release_parked, start_dummy_jack, xruns_in
 from tests.oscclient import ROOT, Client, server_log, start_server
 
 BPM = 240
@@ -23,19 +24,51 @@ PHRASE = {0: [note(60, 90)], 20: [note(60, on=False)], 24: [note(64, 80)], 44: [
           48: [note(67, 110)], 68: [note(67, on=False)], 72: [note(72, 70)], 92: [note(72, on=False)]}
 
 
+ATTEMPTS = 3  # of a test whose failure coincided with a JACK xrun
+
+
+class Jack:
+    """The JACK server the tests play through, and its xrun count (0 when it was already running:
+    its log is not ours to read)."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def xruns(self):
+        return 0 if self.log is None else xruns_in(self.log)
+
+
 @pytest.fixture(scope="module")
-def jack():
+def jack(tmp_path_factory):
     if shutil.which("jackd") is None:
         if os.environ.get("SEGUE_REQUIRE_JACK"):
             pytest.fail("jackd2 is not installed and SEGUE_REQUIRE_JACK is set")
         pytest.skip("jackd2 is not installed (.ci/run installs it)")
+    log = tmp_path_factory.mktemp("jack") / "jackd.log"
     # Longer cycles than the benchmark's 0.67 ms: on a busy 2-core host those miss deadlines and drop events.
-    process = start_dummy_jack(period=256)
-    yield
+    process = start_dummy_jack(period=256, log=log)
+    yield Jack(log if process is not None else None)
     if process is not None:
         process.terminate()
         process.wait(timeout=10)
         release_parked()
+
+
+def retried_after_xrun(test):
+    """Run ``test`` again (up to ATTEMPTS times) when it failed while JACK reported an xrun: a late
+    cycle loses the MIDI events in it, Segue's note-offs too, and that is JACK's loss, not Segue's.
+    A failure with no xrun during it fails at once, so a note Segue really leaves hanging still fails."""
+    @functools.wraps(test)
+    def run(jack, *args, **kwargs):
+        for attempt in range(1, ATTEMPTS + 1):
+            before = jack.xruns()
+            try:
+                return test(jack, *args, **kwargs)
+            except AssertionError:
+                if attempt == ATTEMPTS or jack.xruns() == before:
+                    raise
+                print(f"JACK reported an xrun during attempt {attempt}; running {test.__name__} again")
+    return run
 
 
 @contextlib.contextmanager
@@ -83,6 +116,7 @@ def status(port):
         client.close()
 
 
+@retried_after_xrun
 def test_call_response_answers_in_the_next_bars_on_16th_ticks(jack, tiny_pair_bundle):
     with live(tiny_pair_bundle, "--phrase-bars", "1") as (process, port, probe):
         probe.play(BPM, 2 * TICKS_PER_BAR + 6, PHRASE)
@@ -99,6 +133,7 @@ def test_call_response_answers_in_the_next_bars_on_16th_ticks(jack, tiny_pair_bu
         assert status(port)["readiness_ms"]["count"] == 1
 
 
+@retried_after_xrun
 def test_stop_mid_answer_sends_every_note_off(jack, tiny_pair_bundle):
     with live(tiny_pair_bundle, "--phrase-bars", "1") as (process, port, probe):
         probe.play(BPM, TICKS_PER_BAR + 40, PHRASE)  # Stop 40 ticks into the answer
@@ -109,6 +144,7 @@ def test_stop_mid_answer_sends_every_note_off(jack, tiny_pair_bundle):
         assert last[0] & 0xF0 == 0xB0 and last[1] == 123  # All Notes Off after the note-offs
 
 
+@retried_after_xrun
 def test_continuous_mode_keeps_answering_after_every_bar(jack, tiny_pair_bundle):
     with live(tiny_pair_bundle, "--mode", "continuous", "--phrase-bars", "1") as (process, port, probe):
         melody = {tick + bar * TICKS_PER_BAR: messages for bar in range(3) for tick, messages in PHRASE.items()}
@@ -124,6 +160,7 @@ def test_continuous_mode_keeps_answering_after_every_bar(jack, tiny_pair_bundle)
 
 
 @pytest.mark.parametrize("mode", ["fuse", "interpolate"])
+@retried_after_xrun
 def test_fuse_and_interpolate_modes_answer_with_clip_b_from_osc(jack, tiny_pair_bundle, mode):
     clip_b = {"length": 4, "notes": [{"pitch": 55 + 2 * i, "start_time": i, "duration": 1, "velocity": 100}
                                      for i in range(4)]}
@@ -140,6 +177,7 @@ def test_fuse_and_interpolate_modes_answer_with_clip_b_from_osc(jack, tiny_pair_
         assert_nothing_hanging(probe, process)
 
 
+@retried_after_xrun
 def test_cc_map_and_midi_learn_over_jack(jack, tiny_pair_bundle):
     with live(tiny_pair_bundle) as (process, port, probe):
         probe.send(0xB0, 29, 40)  # mode: continuous
@@ -156,6 +194,7 @@ def test_cc_map_and_midi_learn_over_jack(jack, tiny_pair_bundle):
         assert state["cc"]["50"] == "temperature" and 1.0 in state["params"].values()
 
 
+@retried_after_xrun
 def test_sysex_and_junk_are_ignored(jack, tiny_pair_bundle):
     with live(tiny_pair_bundle, "--phrase-bars", "1") as (process, port, probe):
         probe.send(0xF0, 0x7D, 0x01, 0x02, 0xF7)
@@ -168,6 +207,7 @@ def test_sysex_and_junk_are_ignored(jack, tiny_pair_bundle):
         assert process.poll() is None and "Traceback" not in server_log(process)
 
 
+@retried_after_xrun
 def test_sigterm_mid_answer_sends_every_note_off(jack, tiny_pair_bundle):
     with live(tiny_pair_bundle, "--phrase-bars", "1") as (process, port, probe):
         probe.play(BPM, TICKS_PER_BAR + 30, PHRASE, stop=False)
@@ -179,6 +219,7 @@ def test_sigterm_mid_answer_sends_every_note_off(jack, tiny_pair_bundle):
         assert probe.from_segue()[-1].data[1] == 123
 
 
+@retried_after_xrun
 def test_internal_clock_answers_without_midi_clock(jack, tiny_pair_bundle):
     with live(tiny_pair_bundle, "--phrase-bars", "1", "--bpm", str(BPM)) as (process, port, probe):
         beat = 60 / BPM

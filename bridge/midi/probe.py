@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import rtmidi
@@ -232,6 +233,14 @@ def with_dropped_ticks(heard: list[float], missing: int, start: float, stop: flo
     return times
 
 
+def xruns_in(log: Path) -> int:
+    """How many xrun messages a jackd started with ``log`` has written so far (one late cycle
+    writes several, one per client it waited for): a late cycle loses its MIDI events."""
+    if not log.exists():
+        return 0
+    return sum("XRun" in line or "Process error" in line for line in log.read_text(errors="replace").splitlines())
+
+
 def note(pitch: int, velocity: int = 100, on: bool = True) -> tuple[int, int, int]:
     """A note message on the probe's channel."""
     return ((0x90 if on else 0x80) | PLAY_CHANNEL, pitch, velocity if on else 0)
@@ -249,9 +258,11 @@ def jack_running() -> bool:
 SETTLE_SECONDS = 3.0
 
 
-def start_dummy_jack(period: int = 32, rate: int = 48000, timeout: float = 10.0) -> subprocess.Popen | None:
+def start_dummy_jack(period: int = 32, rate: int = 48000, timeout: float = 10.0,
+                     log: Path | None = None) -> subprocess.Popen | None:
     """Start Debian's jackd2 with the dummy driver (no sound card needed) unless a server
-    already runs; returns the process to stop afterwards, or None if one was running.
+    already runs; returns the process to stop afterwards, or None if one was running. With
+    ``log``, jackd's messages (its xruns among them: see :func:`xruns_in`) go to that file.
 
     Real-time scheduling is used where the system allows it, as on stage: without it, any
     busy process on the machine makes JACK miss its 0.67 ms cycles and drop MIDI events."""
@@ -260,8 +271,11 @@ def start_dummy_jack(period: int = 32, rate: int = 48000, timeout: float = 10.0)
     if shutil.which("jackd") is None:
         raise RuntimeError("jackd not found; install Debian's jackd2")
     for scheduling in (["-R", "-P", "70"], ["--no-realtime"]):
+        output = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - jackd holds it
         process = subprocess.Popen(["jackd", *scheduling, "-d", "dummy", "-r", str(rate), "-p", str(period)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=output, stderr=subprocess.STDOUT)
+        if log is not None:
+            output.close()  # jackd has its own copy
         deadline = time.monotonic() + timeout
         while process.poll() is None and not jack_running() and time.monotonic() < deadline:
             time.sleep(0.1)
