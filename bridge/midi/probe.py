@@ -8,6 +8,7 @@ one clock, free of the interpreter's scheduling.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -271,11 +272,9 @@ def start_dummy_jack(period: int = 32, rate: int = 48000, timeout: float = 10.0,
     if shutil.which("jackd") is None:
         raise RuntimeError("jackd not found; install Debian's jackd2")
     for scheduling in (["-R", "-P", "70"], ["--no-realtime"]):
-        output = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - jackd holds it
-        process = subprocess.Popen(["jackd", *scheduling, "-d", "dummy", "-r", str(rate), "-p", str(period)],
-                                   stdout=output, stderr=subprocess.STDOUT)
-        if log is not None:
-            output.close()  # jackd has its own copy
+        with open(log, "ab") if log is not None else contextlib.nullcontext(subprocess.DEVNULL) as output:
+            process = subprocess.Popen(["jackd", *scheduling, "-d", "dummy", "-r", str(rate), "-p", str(period)],
+                                       stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while process.poll() is None and not jack_running() and time.monotonic() < deadline:
             time.sleep(0.1)
