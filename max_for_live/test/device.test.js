@@ -133,12 +133,18 @@ test("Live 11 cannot create arrangement clips: the result is kept, nothing is to
   assert.equal(device.state.pending.length, 1);
 });
 
+// With clip A picked, ``op`` is refused with a message matching ``pattern`` and nothing is sent.
+function refusedWithClipA(op, pattern) {
+  const loaded = loadDevice(session());
+  loaded.device.pick_a();
+  loaded.device.run(op);
+  assert.match(loaded.status().at(-1), pattern);
+  assert.equal(loaded.sent.filter((s) => s[0] === 0).length, 0);
+  return loaded;
+}
+
 test("interpolate and fuse need clip B and say so", () => {
-  const { device, sent, status } = loadDevice(session());
-  device.pick_a();
-  device.run("fuse");
-  assert.match(status().at(-1), /fuse needs clip B/);
-  assert.equal(sent.filter((s) => s[0] === 0).length, 0);
+  const { device, sent } = refusedWithClipA("fuse", /fuse needs clip B/);
   device.slot_b(1, 1); // track 1, slot 1 as Live shows them
   device.param("style_x", 0.2);
   device.run("fuse");
@@ -205,11 +211,7 @@ test("the genre box reads a genre or a blend, and a weight must follow its genre
 });
 
 test("restyle sends clip A, the genre box's blend and the amount; without a genre it says what to type", () => {
-  const { device, sent, status } = loadDevice(session());
-  device.pick_a();
-  device.run("restyle");
-  assert.match(status().at(-1), /restyle needs a genre/);
-  assert.equal(sent.filter((s) => s[0] === 0).length, 0);
+  const { device, sent } = refusedWithClipA("restyle", /restyle needs a genre/);
   device.param("genre", "folk", 0.5, "chorale", 0.5);  // a text box sends its words as atoms
   device.param("amount", 1.5);
   device.run("restyle");
