@@ -248,15 +248,19 @@ def session_settings(bundle: Path, count: int) -> list[tuple[str, float, float]]
     return rows
 
 
-def by_twin(bundle: Path, op: str, attribute: str, roles: dict[str, str], count: int,
-            rounds: int = 5) -> list[tuple[str, np.ndarray]]:
+def by_twin(bundle: Path, op: str, attribute: str, roles: dict[str, str], count: int) -> list[tuple[str, np.ndarray]]:
     """(name, milliseconds of ``op`` in-process) with the engine's ``attribute`` (a LatentModel
-    role such as ``judge_role``) set to each of ``roles``, everything else as shipped. They
-    alternate in ``rounds`` rounds, so drift in the machine's speed falls on all alike."""
+    role such as ``judge_role``) set to each of ``roles``, everything else as shipped."""
     engines = {}
     for name, role in roles.items():
         engines[name] = Engine(bundle)
         setattr(engines[name].model, attribute, role)
+    return alternating(engines, op, count)
+
+
+def alternating(engines: dict[str, Engine], op: str, count: int, rounds: int = 5) -> list[tuple[str, np.ndarray]]:
+    """(name, milliseconds of ``op`` in-process) for each engine, the engines alternating in
+    ``rounds`` rounds, so drift in the machine's speed falls on all alike."""
     payload = requests([op])[op]
     times = {name: [] for name in engines}
     for _ in range(rounds):
@@ -366,12 +370,17 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         lines += [f"| {b} | {q:.3f} | {f:.3f} | {t:.3f} |" for b, q, f, t in batches]
     except ImportError:
         lines += ["(PyTorch comparison skipped: install the `train` extra.)"]
-    if Engine(bundle).info()["recursion_encoder"] == "int8":
-        lines += ["", "### `refine`'s recursion encoder (in-process, int8 decoder)", "",
-                  "The two alternate in 5 rounds.", "", "| encoder | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
-        lines += [timing_row(name, times) for name, times in by_twin(
-            bundle, "refine", "recursion_encoder_role", {"int8 twin (shipped)": "encoder_int8", "float": "encoder"},
-            count)]
+    if Engine(bundle).info()["recursion"] != "float encoder":
+        lines += ["", "### What `refine`'s recursion runs on (in-process)", "",
+                  "The bundle's recursion twin (a half-width encoder and decoder trained to copy the bundle's), "
+                  "the int8 twins of its encoder and decoder, and the float graphs; they alternate in 5 rounds.", "",
+                  "| recursion | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
+        shipped = Engine(bundle).info()["recursion"]
+        engines = {f"{shipped} (shipped)": Engine(bundle)}
+        if shipped == "twin":
+            engines["int8 encoder and decoder"] = Engine(bundle, recursion_twin=False)
+        engines["float encoder and decoder"] = Engine(bundle, int8=False)
+        lines += [timing_row(name, times) for name, times in alternating(engines, "refine", count)]
     if Engine(bundle).info().get("judge") == "int8":
         lines += ["", "### `fuse`'s judge (in-process, int8 decoder, the bundle's candidates)", "",
                   "The two alternate in 5 rounds.", "", "| judge | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]

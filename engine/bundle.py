@@ -145,6 +145,20 @@ def _parse_genre(entry: dict, latent_size: int, path: Path) -> Genre:
     return Genre(entry["name"], mean, std)
 
 
+def _check_recursion_twin(manifest: dict, path: Path) -> None:
+    """A recursion twin comes whole, and only with the encoder and decoder it was taught to copy."""
+    files = manifest["files"]
+    present = [role for role in ("recursion_encoder", "recursion_decoder") if role in files]
+    if not present:
+        return
+    _require(len(present) == 2, path, f"the recursion twin lacks its {'decoder' if 'recursion_encoder' in present else 'encoder'}")
+    section = manifest.get("recursion_twin", {})
+    for role in ("encoder", "decoder"):
+        _require(section.get(f"{role}_sha256") == files[role]["sha256"], path,
+                 f"the recursion twin copies another {role}; run `python -m training recursion-twin` and "
+                 "`export-recursion-twin` again")
+
+
 def _parse_genre_fusions(manifest: dict, path: Path) -> tuple[GenreFusion, ...]:
     roles = [role for role in manifest["files"] if role == "genre_fusion" or role.startswith("genre_fusion_")]
     fusions = []
@@ -192,6 +206,7 @@ def load_bundle(path: str | Path | None = None, verify: bool = True) -> Bundle:
             made_from = manifest.get(section, {}).get(f"{role}_sha256")
             _require(made_from == manifest["files"][role]["sha256"], path,
                      f"{role}_int8 was quantized from another {role}; run `python -m training quantize` again")
+    _check_recursion_twin(manifest, path)
     latent_size = int(manifest["latent_size"])
     _require(len(manifest["latent_std"]) == latent_size, path, "latent_std has the wrong size")
     try:

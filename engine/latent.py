@@ -11,6 +11,7 @@ from .codec import WINDOW_STEPS
 
 
 PAIR_ROLES = ("fusion", "continuation", "genre_prior", "judge")  # optional models, besides the genre fusions
+RECURSION_TWIN_ROLES = ("recursion_encoder", "recursion_decoder")  # a narrower copy of the VAE, for refine
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -66,17 +67,21 @@ def sample_continuation(models: Continuations, left: np.ndarray, temperature: fl
 class LatentModel:
     """Encoder and decoder sessions of a bundle, and its pair models when it has them."""
 
-    def __init__(self, bundle: Bundle, threads: int = 1, int8: bool = True) -> None:
+    def __init__(self, bundle: Bundle, threads: int = 1, int8: bool = True, recursion_twin: bool = True) -> None:
         """Sessions for every model in the bundle; the decoder is its int8 twin when the bundle
-        has one and ``int8`` is set, else the float reference. The int8 encoder twin, when there
-        is one and ``int8`` is set, serves only the recursion (:meth:`recode`); the judge's int8
-        twin, likewise, picks among fusion candidates in its place."""
+        has one and ``int8`` is set, else the float reference. The recursion (:meth:`recode`) runs on
+        the bundle's recursion twin when it has one and both flags are set, else on the int8 encoder
+        twin (with the decoder above) when there is one and ``int8`` is set. The judge's int8 twin,
+        likewise, picks among fusion candidates in its place."""
         self.bundle = bundle
         options = session_options(threads)
         files = bundle.manifest["files"]
         decoder = "decoder_int8" if int8 and "decoder_int8" in files else "decoder"
-        recursion = "encoder_int8" if int8 and "encoder_int8" in files else "encoder"
-        roles = {"encoder": "encoder", "decoder": decoder, recursion: recursion,
+        if int8 and recursion_twin and RECURSION_TWIN_ROLES[0] in files:
+            recursion = RECURSION_TWIN_ROLES
+        else:
+            recursion = ("encoder_int8" if int8 and "encoder_int8" in files else "encoder", "decoder")
+        roles = {**{role: role for role in recursion}, "encoder": "encoder", "decoder": decoder,
                  **{role: role for role in PAIR_ROLES if role in files},
                  **{fusion.role: fusion.role for fusion in bundle.genre_fusions}}
         judge = "judge_int8" if int8 and "judge" in files and "judge_int8" in files else "judge"
@@ -89,7 +94,8 @@ class LatentModel:
                                                             providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for bad graphs
             raise BundleError(f"bundle {bundle.path}: ONNX file could not be loaded ({error})") from None
-        self.decoder_role, self.recursion_encoder_role = decoder, recursion
+        self.decoder_role = decoder
+        self.recursion_encoder_role, self.recursion_decoder_role = recursion
         self.judge_role = judge if judge in roles else None
         self._encoder, self._decoder = self._sessions["encoder"], self._sessions["decoder"]
 
@@ -111,7 +117,8 @@ class LatentModel:
 
     def recode(self, tokens: np.ndarray) -> np.ndarray:
         """One step of Compress to Create's recursion: the greedy decoding of the windows' posterior means."""
-        return self.decode(self.recursion_mean(tokens))
+        z = self.recursion_mean(tokens)
+        return self._sessions[self.recursion_decoder_role].run(None, {"z": z})[0].argmax(-1)
 
     def decode_logits(self, z: np.ndarray) -> np.ndarray:
         """Token logits (N, 64, classes) for latents (N, latent)."""

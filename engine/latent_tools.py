@@ -8,7 +8,7 @@ rest of what the latent encodes (Compress to Create §V.iii).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
@@ -131,6 +131,22 @@ class Refined:
     warnings: list[str]
 
 
+def recursion_steps(recode: Callable[[np.ndarray], np.ndarray], tokens: np.ndarray,
+                    max_iterations: int) -> tuple[list[np.ndarray], bool]:
+    """The token windows of each step of ``recode`` from ``tokens``, up to ``max_iterations``,
+    and whether the last step played what the one before it did (a fixed point)."""
+    steps: list[np.ndarray] = []
+    heard = codec.normalise_tokens(tokens)  # what the last step plays, compared once per step
+    for _ in range(max_iterations):
+        tokens = recode(tokens)
+        steps.append(tokens)
+        playing = codec.normalise_tokens(tokens)
+        if np.array_equal(playing, heard):
+            return steps, True
+        heard = playing
+    return steps, False
+
+
 def refine(engine: "Engine", clip: Clip, max_iterations: int = 8) -> Refined:
     """Compress to Create's recursion: decode, encode the result, decode again, until the
     output stops changing (a fixed point) or ``max_iterations`` steps."""
@@ -139,17 +155,7 @@ def refine(engine: "Engine", clip: Clip, max_iterations: int = 8) -> Refined:
         raise LimitError(f"max_iterations must be 1..{MAX_REFINE_ITERATIONS}, got {max_iterations!r}")
     warnings: list[str] = []
     prepared = grid.prepare(clip, warnings)
-    tokens, steps = prepared.tokens, []
-    fixed = False
-    heard = codec.normalise_tokens(tokens)  # what the last step plays, compared once per step
-    for _ in range(max_iterations):
-        tokens = engine.model.recode(tokens)
-        steps.append(tokens)
-        playing = codec.normalise_tokens(tokens)
-        if np.array_equal(playing, heard):
-            fixed = True
-            break
-        heard = playing
+    steps, fixed = recursion_steps(engine.model.recode, prepared.tokens, max_iterations)
     rows = np.stack([s.reshape(-1) for s in steps])
     clips = grid.to_clips(rows, clip.length, [prepared.shift] * len(rows), [(prepared,)] * len(rows))
     return Refined(clips, fixed, warnings)

@@ -48,13 +48,20 @@ def _check_unit(value: float, what: str) -> float:
 class Engine:
     """A loaded bundle and the operations musicians call."""
 
-    def __init__(self, bundle: Bundle | str | None = None, threads: int = 1, int8: bool = True) -> None:
-        """The engine on a bundle (the shipped one by default); ``int8=False`` decodes with the
-        float reference decoder even when the bundle has an int8 twin."""
+    def __init__(self, bundle: Bundle | str | None = None, threads: int = 1, int8: bool = True,
+                 recursion_twin: bool = True) -> None:
+        """The engine on a bundle (the shipped one by default); ``int8=False`` runs the float
+        reference graphs even when the bundle has faster twins, and ``recursion_twin=False`` runs
+        ``refine`` without the bundle's recursion twin (see :class:`engine.latent.LatentModel`)."""
         self.bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
-        self.model = LatentModel(self.bundle, threads=threads, int8=int8)
+        self.model = LatentModel(self.bundle, threads=threads, int8=int8, recursion_twin=recursion_twin)
         self.faders_by_name = {fader.name: fader for fader in self.bundle.faders}
         self.genres_by_name = {genre.name: genre for genre in self.bundle.genres}
+
+    def _recursion(self) -> str:
+        """What ``refine``'s steps run on: the recursion twin, the int8 encoder twin, or the float encoder."""
+        return {"recursion_encoder": "twin", "encoder_int8": "int8 encoder"}.get(self.model.recursion_encoder_role,
+                                                                                  "float encoder")
 
     # -- operations --------------------------------------------------------------------
     def info(self) -> dict:
@@ -69,7 +76,7 @@ class Engine:
                        for f in self.bundle.faders],
             "genres": [g.name for g in self.bundle.genres],
             "decoder": "int8" if self.model.decoder_role == "decoder_int8" else "float",
-            "recursion_encoder": "int8" if self.model.recursion_encoder_role == "encoder_int8" else "float",
+            "recursion": self._recursion(),
             "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
             **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"],
                            "candidates": picking.candidate_count(self, None)}}

@@ -59,8 +59,8 @@ def test_the_int8_encoder_runs_only_the_recursion_with_its_measured_agreement(in
     assert np.array_equal(int8.encode(windows)[0], reference.encode(windows)[0]), "encode stays float"
     assert np.array_equal(reference.recursion_mean(windows), reference.encode(windows)[0])
     engine = Engine(bundle)
-    assert engine.info()["recursion_encoder"] == "int8"
-    assert Engine(bundle, int8=False).info()["recursion_encoder"] == "float"
+    assert engine.info()["recursion"] == "int8 encoder"
+    assert Engine(bundle, int8=False).info()["recursion"] == "float encoder"
     clip = parse_clip({"length": 16, "notes": [{"pitch": 60 + i, "start_time": i, "duration": 1} for i in range(16)]})
     prepared = grid.prepare(clip, [])
     step = grid.to_clip(int8.recode(prepared.tokens), clip.length, prepared.shift, (prepared,))

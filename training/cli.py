@@ -195,6 +195,27 @@ def _continuation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recursion_twin(args: argparse.Namespace) -> int:
+    from training.config import RecursionTwinConfig
+    from training.corpus import build_corpus
+    from training.recursion_twin import train_recursion_twin
+
+    settings = RecursionTwinConfig(steps=args.steps, channels=tuple(args.channels), start=str(args.start or ""))
+    train_recursion_twin(settings, args.bundle, build_corpus(limit=args.limit), args.run, args.max_minutes)
+    return 0
+
+
+def _export_recursion_twin(args: argparse.Namespace) -> int:
+    from training.corpus import build_corpus
+    from training.export_twin import export_recursion_twin
+
+    section = export_recursion_twin(args.bundle, args.checkpoint, build_corpus(limit=args.limit))
+    twin = section["against_float"]["recursion twin"]
+    print(f"added the recursion twin to {args.bundle}: parity {section['parity']}; one step plays the float "
+          f"graphs' token on {twin['step_token_agreement']:.2%} of steps")
+    return 0
+
+
 def _genre_fusion(args: argparse.Namespace) -> int:
     from training.config import GenreFusionConfig
     from training.corpus import build_corpus
@@ -414,6 +435,22 @@ def build_parser() -> argparse.ArgumentParser:
     continuation.add_argument("--reality-weight", type=float, default=ContinuationConfig().reality_weight,
                               help="weight of the training-split reality classifier on sampled continuations "
                                    "(mixture only)")
+
+    from training.config import RecursionTwinConfig
+
+    twin = pair_command("recursion-twin", "train a narrower encoder and decoder that copy the bundle's, "
+                                          "for refine's recursion", _recursion_twin, RecursionTwinConfig().steps,
+                        Path("runs/recursion-twin"))
+    twin.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    twin.add_argument("--channels", type=lambda text: [int(c) for c in text.split(",")],
+                      default=list(RecursionTwinConfig().channels), help="encoder widths, finest first (default %(default)s)")
+    twin.add_argument("--start", type=Path, metavar="CHECKPOINT",
+                      help="start from this VAE checkpoint of the same widths (python -m training train)")
+    export_twin = commands.add_parser("export-recursion-twin", help="add a recursion twin to a bundle, for refine")
+    export_twin.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    export_twin.add_argument("--checkpoint", type=Path, default=Path("runs/recursion-twin/best.pt"))
+    export_twin.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
+    export_twin.set_defaults(func=_export_recursion_twin)
 
     export_pairs = commands.add_parser("export-pairs", help="add fusion and continuation models to a bundle")
     export_pairs.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)

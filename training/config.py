@@ -230,3 +230,14 @@ class GenrePriorConfig(Settings, HistogramWeights):
     def from_dict(cls, data: dict) -> "GenrePriorConfig":
         """Inverse of :meth:`to_dict`."""
         return cls(**{**data, "genres": tuple(data["genres"])})
+
+
+@dataclass(frozen=True)
+class RecursionTwinConfig(Settings):
+    """Settings of a recursion twin (training.recursion_twin): its widths and optimisation."""
+
+    steps: int = 8000
+    channels: tuple[int, ...] = (32, 48, 64, 96, 96)  # half the shipped VAE's
+    learning_rate: float = 1e-3
+    seed: int = 0
+    start: str = ""  # a VAE checkpoint of the same widths to start from ("": from scratch)

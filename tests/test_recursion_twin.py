@@ -1,0 +1,93 @@
+"""The recursion twin: a narrower encoder and decoder trained to copy the bundle's, which `refine`
+runs on when the bundle has one; every other op, and the float reference, keep the bundle's own."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from engine.bundle import BundleError, load_bundle
+from engine.latent import LatentModel
+
+
+@pytest.fixture(scope="module")
+def twin_bundle(tiny_bundle, tiny_corpus, tmp_path_factory):
+    from training.config import RecursionTwinConfig
+    from training.export_twin import export_recursion_twin
+    from training.recursion_twin import train_recursion_twin
+
+    run = tmp_path_factory.mktemp("twin-run")
+    train_recursion_twin(RecursionTwinConfig(steps=3, channels=(8, 8, 8, 8, 8)), tiny_bundle, tiny_corpus, run, None)
+    bundle = tmp_path_factory.mktemp("twin") / "tiny"
+    shutil.copytree(tiny_bundle, bundle)
+    export_recursion_twin(bundle, run / "best.pt", tiny_corpus)
+    return bundle
+
+
+def test_export_adds_the_twin_with_what_it_copies_and_its_measured_agreement(twin_bundle, tiny_bundle):
+    manifest = load_bundle(twin_bundle).manifest
+    section, shipped = manifest["recursion_twin"], load_bundle(tiny_bundle).manifest["files"]
+    assert (section["encoder_sha256"], section["decoder_sha256"]) == (shipped["encoder"]["sha256"],
+                                                                      shipped["decoder"]["sha256"])
+    assert {"recursion_encoder", "recursion_decoder"} <= set(manifest["files"])
+    assert section["channels"] == [8] * 5 and section["training"]["steps"] == 3
+    assert section["parity"]["decoded_token_mismatches"] == 0
+    compared = section["against_float"]
+    assert set(compared) == {"float", "int8 twins", "recursion twin"}
+    assert compared["float"]["step_token_agreement"] == compared["float"]["refine_last_step_as_float"] == 1.0
+    for figures in compared.values():
+        assert 1 <= figures["refine_mean_steps"] <= 8
+        assert all(0.0 <= figures[name] <= 1.0 for name in ("step_token_agreement", "step_reconstruction",
+                                                            "refine_fixed_points", "refine_last_step_as_float"))
+
+
+def test_refine_runs_on_the_twin_and_every_other_op_on_the_bundles_own_graphs(twin_bundle):
+    from engine import Engine, grid, parse_clip
+
+    bundle = load_bundle(twin_bundle)
+    twin, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
+    assert (twin.recursion_encoder_role, twin.recursion_decoder_role) == ("recursion_encoder", "recursion_decoder")
+    assert LatentModel(bundle, recursion_twin=False).recursion_encoder_role == "encoder"
+    windows = np.random.default_rng(1).integers(0, 40, (3, 64))
+    assert not np.array_equal(twin.recursion_mean(windows), twin.encode(windows)[0]), "another encoder"
+    assert np.array_equal(twin.encode(windows)[0], reference.encode(windows)[0]), "encode stays the bundle's"
+    assert Engine(bundle).info()["recursion"] == "twin"
+    assert Engine(bundle, int8=False).info()["recursion"] == Engine(bundle, recursion_twin=False).info()["recursion"] \
+        == "float encoder"
+    clip = parse_clip({"length": 16, "notes": [{"pitch": 60 + i, "start_time": i, "duration": 1} for i in range(16)]})
+    prepared = grid.prepare(clip, [])
+    steps = Engine(bundle).refine(clip, max_iterations=2).clips
+    assert steps[0] == grid.to_clip(twin.recode(prepared.tokens), clip.length, prepared.shift, (prepared,))
+    untwinned = Engine(bundle, recursion_twin=False).refine(clip, max_iterations=2).clips
+    assert untwinned[0] == grid.to_clip(reference.recode(prepared.tokens), clip.length, prepared.shift, (prepared,))
+
+
+@pytest.mark.parametrize("role", ["encoder", "decoder"])
+def test_a_twin_of_another_model_is_refused(twin_bundle, tmp_path, role):
+    stale = tmp_path / "stale"
+    shutil.copytree(twin_bundle, stale)
+    manifest = json.loads((stale / "manifest.json").read_text())
+    manifest["recursion_twin"][f"{role}_sha256"] = "0" * 64
+    (stale / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match=f"recursion twin copies another {role}.*training recursion-twin"):
+        load_bundle(stale)
+
+
+def test_half_a_twin_is_refused(twin_bundle, tmp_path):
+    half = tmp_path / "half"
+    shutil.copytree(twin_bundle, half)
+    manifest = json.loads((half / "manifest.json").read_text())
+    del manifest["files"]["recursion_decoder"]
+    (half / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match="recursion twin lacks its decoder"):
+        load_bundle(half)
+
+
+def test_the_recursion_stops_at_a_fixed_point():
+    from engine.latent_tools import recursion_steps
+
+    settle = iter([np.array([[5, 1]]), np.array([[6, 1]]), np.array([[6, 1]]), np.array([[7, 1]])])
+    steps, fixed = recursion_steps(lambda tokens: next(settle), np.array([[4, 1]]), 8)
+    assert fixed and [s.tolist() for s in steps] == [[[5, 1]], [[6, 1]], [[6, 1]]]
+    steps, fixed = recursion_steps(lambda tokens: tokens + 1, np.array([[4, 1]]), 3)
+    assert not fixed and len(steps) == 3
