@@ -109,3 +109,14 @@ def test_shipped_default_bundle_blends_every_pair_of_genres_through_a_generator(
         assert engine.bundle.genre_fusion(set(pair)) is not None, pair
         clip = engine.generate(genre={pair[0]: 0.3, pair[1]: 0.7}, seed=3).clips[0]
         assert clip.notes, pair
+
+
+def test_shipped_default_bundle_refines_on_its_recursion_twin():
+    from engine import Engine, parse_clip
+
+    engine = Engine()
+    assert engine.info()["recursion"] == "twin"
+    clip = parse_clip({"length": 16, "notes": [{"pitch": 60 + (i * 7) % 12, "start_time": i, "duration": 1}
+                                               for i in range(16)]})
+    refined = engine.refine(clip)
+    assert 1 <= len(refined.clips) <= 8 and all(step.notes for step in refined.clips)

@@ -38,7 +38,8 @@ def test_export_adds_the_twin_with_what_it_copies_and_its_measured_agreement(twi
     for figures in compared.values():
         assert 1 <= figures["refine_mean_steps"] <= 8
         assert all(0.0 <= figures[name] <= 1.0 for name in ("step_token_agreement", "step_reconstruction",
-                                                            "refine_fixed_points", "refine_last_step_as_float"))
+                                                            "refine_fixed_points", "refine_last_step_as_float",
+                                                            "refine_last_step_token_agreement"))
 
 
 def test_refine_runs_on_the_twin_and_every_other_op_on_the_bundles_own_graphs(twin_bundle):

@@ -52,7 +52,8 @@ def twin_parity(model: MelodyVAE, encoder: Path, decoder: Path, tokens: np.ndarr
 def compare_recursions(models: dict[str, LatentModel], windows: dict[str, np.ndarray]) -> dict:
     """How each way of running the recursion compares with the float graphs' (``models["float"]``):
     one step's token agreement and reconstruction on the test windows, and on ``REFINE_WINDOWS`` of
-    them whole refine runs: fixed points reached, mean steps, last steps identical to the float's."""
+    them whole refine runs: fixed points reached, mean steps, last steps identical to the float's and
+    the share of their tokens that are."""
     test = windows["test"]
     step = {name: model.recode(test) for name, model in models.items()}
     runs = {name: [recursion_steps(model.recode, window[None], REFINE_STEPS) for window in test[:REFINE_WINDOWS]]
@@ -65,7 +66,8 @@ def compare_recursions(models: dict[str, LatentModel], windows: dict[str, np.nda
                    "step_reconstruction": round(float(np.mean(step[name] == test)), 4),
                    "refine_fixed_points": round(float(np.mean([fixed for _, fixed in runs[name]])), 4),
                    "refine_mean_steps": round(float(np.mean([len(steps) for steps, _ in runs[name]])), 3),
-                   "refine_last_step_as_float": round(float(np.mean(np.all(last(name) == last("float"), axis=1))), 4)}
+                   "refine_last_step_as_float": round(float(np.mean(np.all(last(name) == last("float"), axis=1))), 4),
+                   "refine_last_step_token_agreement": round(float(np.mean(last(name) == last("float"))), 4)}
             for name in models}
 
 
