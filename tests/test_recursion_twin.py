@@ -92,3 +92,22 @@ def test_the_recursion_stops_at_a_fixed_point():
     assert fixed and [s.tolist() for s in steps] == [[[5, 1]], [[6, 1]], [[6, 1]]]
     steps, fixed = recursion_steps(lambda tokens: tokens + 1, np.array([[4, 1]]), 3)
     assert not fixed and len(steps) == 3
+
+
+def test_a_stopped_twin_run_resumes_where_it_stopped(tiny_bundle, tiny_corpus, tmp_path, capsys):
+    import torch
+
+    from training.config import RecursionTwinConfig
+    from training.recursion_twin import train_recursion_twin, twin_from_checkpoint
+
+    settings = RecursionTwinConfig(steps=3, channels=(8, 8, 8, 8, 8))
+    train_recursion_twin(settings, tiny_bundle, tiny_corpus, tmp_path, max_minutes=0)
+    assert torch.load(tmp_path / "last.pt", weights_only=False)["step"] == 1
+    capsys.readouterr()
+    train_recursion_twin(settings, tiny_bundle, tiny_corpus, tmp_path, max_minutes=None)
+    assert "last.pt at step 1" in capsys.readouterr().out
+    assert torch.load(tmp_path / "last.pt", weights_only=False)["step"] == 3
+    assert twin_from_checkpoint(tmp_path / "last.pt").config.channels == (8, 8, 8, 8, 8)
+    with pytest.raises(SystemExit, match="other settings"):
+        train_recursion_twin(RecursionTwinConfig(steps=3, channels=(8, 8, 8, 8, 16)), tiny_bundle, tiny_corpus,
+                             tmp_path, max_minutes=None)
