@@ -151,7 +151,8 @@ def _check_recursion_twin(manifest: dict, path: Path) -> None:
     present = [role for role in ("recursion_encoder", "recursion_decoder") if role in files]
     if not present:
         return
-    _require(len(present) == 2, path, f"the recursion twin lacks its {'decoder' if 'recursion_encoder' in present else 'encoder'}")
+    missing = "decoder" if "recursion_encoder" in present else "encoder"
+    _require(len(present) == 2, path, f"the recursion twin lacks its {missing}")
     section = manifest.get("recursion_twin", {})
     for role in ("encoder", "decoder"):
         _require(section.get(f"{role}_sha256") == files[role]["sha256"], path,

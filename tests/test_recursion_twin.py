@@ -111,3 +111,28 @@ def test_a_stopped_twin_run_resumes_where_it_stopped(tiny_bundle, tiny_corpus, t
     with pytest.raises(SystemExit, match="other settings"):
         train_recursion_twin(RecursionTwinConfig(steps=3, channels=(8, 8, 8, 8, 16)), tiny_bundle, tiny_corpus,
                              tmp_path, max_minutes=None)
+
+
+def test_a_start_or_export_from_the_wrong_checkpoint_says_which(tiny_bundle, tiny_corpus, tmp_path, twin_bundle):
+    from training.config import RecursionTwinConfig
+    from training.export_twin import export_recursion_twin
+    from training.recursion_twin import train_recursion_twin
+
+    vae = load_bundle(tiny_bundle).manifest["training"]["checkpoint"]
+    with pytest.raises(SystemExit, match="not a VAE checkpoint with the twin's settings.*--channels 8,8,8,8,8"):
+        train_recursion_twin(RecursionTwinConfig(steps=1, channels=(8, 8, 8, 8, 8), start=vae), tiny_bundle,
+                             tiny_corpus, tmp_path / "run", None)
+    before = (twin_bundle / "manifest.json").read_bytes()
+    with pytest.raises(SystemExit, match="not a recursion-twin checkpoint"):
+        export_recursion_twin(twin_bundle, vae, tiny_corpus)
+    assert (twin_bundle / "manifest.json").read_bytes() == before, "the bundle is left as it was"
+
+
+def test_channel_widths_on_the_command_line_get_one_clear_message(capsys):
+    from training.cli import build_parser
+
+    assert build_parser().parse_args(["recursion-twin", "--channels", "8,16"]).channels == [8, 16]
+    for text, message in (("8,x", "comma-separated whole numbers"), ("0,8", "widths must be 1 or more")):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["recursion-twin", "--channels", text])
+        assert message in capsys.readouterr().err

@@ -30,6 +30,18 @@ def whole_number(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def widths(text: str) -> list[int]:
+    """Comma-separated positive channel widths, e.g. ``32,48,64,96,96``."""
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers such as 32,48,64,96,96, "
+                                         f"got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"widths must be 1 or more, got {text!r}")
+    return values
+
+
 def non_negative(text: str) -> float:
     """An argparse type: a loss weight or margin, 0 or more (and finite)."""
     value = float(text)
@@ -58,7 +70,7 @@ def _train(args: argparse.Namespace) -> int:
     from training.train import Trainer
 
     model = ModelConfig(latent_size=args.latent_size, decoder=args.decoder,
-                        channels=tuple(int(c) for c in args.channels.split(",")))
+                        channels=tuple(args.channels))
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, beta=args.beta, beta_warmup=args.beta_warmup, swap_weight=args.swap_weight,
                          anchor_weight=args.anchor_weight, anchor_clip=args.anchor_clip or None,
                          swap_attribute_weights=tuple(float(w) for w in args.swap_attribute_weights.split(",")),
@@ -333,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--finetune-decoder", type=Path, metavar="CHECKPOINT",
                        help="start from CHECKPOINT and train only its decoder; the latent space stays the same")
     train.add_argument("--latent-size", type=int, default=defaults.model.latent_size)
-    train.add_argument("--channels", default=",".join(map(str, defaults.model.channels)),
+    train.add_argument("--channels", type=widths, default=",".join(map(str, defaults.model.channels)),
                        help="encoder widths, finest first")
     train.add_argument("--decoder", choices=("conv", "gru"), default=defaults.model.decoder)
     train.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -442,8 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "for refine's recursion", _recursion_twin, RecursionTwinConfig().steps,
                         Path("runs/recursion-twin"))
     twin.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
-    twin.add_argument("--channels", type=lambda text: [int(c) for c in text.split(",")],
-                      default=list(RecursionTwinConfig().channels), help="encoder widths, finest first (default %(default)s)")
+    twin.add_argument("--channels", type=widths,
+                      default=list(RecursionTwinConfig().channels),
+                      help="encoder widths, finest first (default %(default)s)")
     twin.add_argument("--start", type=Path, metavar="CHECKPOINT",
                       help="start from this VAE checkpoint of the same widths (python -m training train)")
     export_twin = commands.add_parser("export-recursion-twin", help="add a recursion twin to a bundle, for refine")

@@ -51,7 +51,12 @@ class RecursionTwinTraining(ResumableRun):
         self.teacher = torch_model_from_bundle(bundle_dir).requires_grad_(False)
         self.student = MelodyVAE(config)
         if settings.start:  # a VAE of the same widths: its features, not its latent space, carry over
-            self.student.load_state_dict(torch.load(settings.start, weights_only=False)["model"])
+            start = torch.load(settings.start, weights_only=False)
+            if "model" not in start or TrainConfig.from_dict(start["train_config"]).model != config:
+                raise SystemExit(f"--start: {settings.start} is not a VAE checkpoint with the twin's settings "
+                                 f"(channels {list(settings.channels)}); train one with `python -m training train "
+                                 f"--channels {','.join(map(str, settings.channels))}`")
+            self.student.load_state_dict(start["model"])
         self.config = config
         self.generator = torch.Generator().manual_seed(settings.seed)
         self.sampler = BatchSampler(WindowSet.from_corpus(corpus, "train"), teacher_config.batch_size,
@@ -114,7 +119,10 @@ def train_recursion_twin(settings: RecursionTwinConfig, bundle_dir: Path, corpus
 
 def twin_from_checkpoint(path: Path) -> MelodyVAE:
     """The twin model (eval mode) of a run's checkpoint."""
-    state = torch.load(path, weights_only=False)["state"]
+    saved = torch.load(path, weights_only=False)
+    state = saved.get("state") if isinstance(saved, dict) else None
+    if not isinstance(state, dict) or "student" not in state:
+        raise SystemExit(f"{path} is not a recursion-twin checkpoint (python -m training recursion-twin)")
     model = MelodyVAE(ModelConfig.from_dict(state["model_config"]))
     model.load_state_dict(state["student"])
     return model.eval()
