@@ -136,3 +136,19 @@ def test_channel_widths_on_the_command_line_get_one_clear_message(capsys):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["recursion-twin", "--channels", text])
         assert message in capsys.readouterr().err
+
+
+def test_a_twin_of_another_bundle_is_not_exported_into_this_one(twin_bundle, tiny_corpus, tmp_path):
+    import torch
+
+    from training.export_twin import export_recursion_twin
+
+    checkpoint = load_bundle(twin_bundle).manifest["recursion_twin"]["training"]["checkpoint"]
+    saved = torch.load(checkpoint, weights_only=False)
+    saved["settings"]["teacher_decoder"] = "0" * 64
+    other = tmp_path / "other.pt"
+    torch.save(saved, other)
+    before = (twin_bundle / "manifest.json").read_bytes()
+    with pytest.raises(SystemExit, match="copies another decoder than .*training recursion-twin --bundle"):
+        export_recursion_twin(twin_bundle, other, tiny_corpus)
+    assert (twin_bundle / "manifest.json").read_bytes() == before

@@ -80,6 +80,10 @@ def export_recursion_twin(bundle_dir: Path, checkpoint: Path, corpus: Corpus) ->
     windows = sample_windows(corpus)
     with staged_bundle(bundle_dir) as staging:
         manifest = json.loads((staging / "manifest.json").read_text())
+        for role in ("encoder", "decoder"):  # a twin copies one model: it may not join another's bundle
+            if saved["settings"][f"teacher_{role}"] != manifest["files"][role]["sha256"]:
+                raise SystemExit(f"{checkpoint} copies another {role} than {bundle_dir}'s; train a twin of this "
+                                 f"bundle with `python -m training recursion-twin --bundle {bundle_dir}`")
         with tempfile.TemporaryDirectory() as scratch:
             exported = export_onnx(model, Path(scratch))
             for role, source in zip(RECURSION_TWIN_ROLES, ("encoder", "decoder")):
