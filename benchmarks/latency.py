@@ -339,10 +339,11 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
               "for info … generate (issue 3); p99 ≤ 10 ms for fuse and continue (issue 4), restyle and refine (issue 7).", "",
               "| op | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
     try:
-        for op, payload in requests(bundle_ops(bundle)).items():
+        ops = bundle_ops(bundle)
+        for op, payload in requests(ops).items():
             times = round_trips(port, op, payload, count, warmup)
             lines.append(timing_row(op, times))
-        if "refine" in bundle_ops(bundle):  # the worst case: no fixed point, every step of the default 8
+        if "refine" in ops:  # the worst case: no fixed point, every step of the default 8
             times = round_trips(port, "refine", longest_refine(Engine(bundle)), count, warmup)
             lines.append(timing_row("refine, all 8 steps", times))
         lines += ["", "### `optimize` round trip by budget (first_pitch objective)", "",
@@ -377,9 +378,10 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         lines += [f"| {b} | {q:.3f} | {f:.3f} | {t:.3f} |" for b, q, f, t in batches]
     except ImportError:
         lines += ["(PyTorch comparison skipped: install the `train` extra.)"]
-    if Engine(bundle).info()["recursion"] != "float encoder":
+    info = Engine(bundle).info()
+    if info["recursion"] != "float encoder":
         lines += refine_recursions(bundle, count)
-    if Engine(bundle).info().get("judge") == "int8":
+    if info.get("judge") == "int8":
         lines += ["", "### `fuse`'s judge (in-process, int8 decoder, the bundle's candidates)", "",
                   "The two alternate in 5 rounds.", "", "| judge | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
         lines += [timing_row(name, times) for name, times in by_twin(
