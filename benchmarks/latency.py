@@ -141,6 +141,8 @@ class EagerLatent:
             mean, logvar = self.model.encoder(self.torch.from_numpy(np.asarray(tokens, dtype=np.int64).reshape(-1, 64)))
         return mean.numpy(), logvar.numpy()
 
+    fusion_encode = encode  # the float encoder, as in the float ONNX graphs it is compared with
+
     def decode_logits(self, z):
         with self.torch.no_grad():
             return self.model.decode(self.torch.from_numpy(np.asarray(z, dtype=np.float32).reshape(-1, self.latent_size))).numpy()
@@ -256,6 +258,14 @@ def by_twin(bundle: Path, op: str, attribute: str, roles: dict[str, str], count:
         engines[name] = Engine(bundle)
         setattr(engines[name].model, attribute, role)
     return alternating(engines, op, count)
+
+
+def fuse_component(bundle: Path, count: int, component: str, attribute: str, roles: dict[str, str]) -> list[str]:
+    """Report lines: ``fuse`` in-process with one of its graphs (a LatentModel role ``attribute``) set to
+    each of ``roles``, everything else as shipped."""
+    lines = ["", f"### `fuse`'s {component} (in-process, everything else as shipped, the bundle's candidates)", "",
+             "The two alternate in 5 rounds.", "", f"| {component} | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
+    return lines + [timing_row(name, times) for name, times in by_twin(bundle, "fuse", attribute, roles, count)]
 
 
 def alternating(engines: dict[str, Engine], op: str, count: int, payloads: dict[str, dict] | None = None,
@@ -382,10 +392,11 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     if info["recursion"] != "float encoder":
         lines += refine_recursions(bundle, count)
     if info.get("judge") == "int8":
-        lines += ["", "### `fuse`'s judge (in-process, int8 decoder, the bundle's candidates)", "",
-                  "The two alternate in 5 rounds.", "", "| judge | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
-        lines += [timing_row(name, times) for name, times in by_twin(
-            bundle, "fuse", "judge_role", {"int8 twin (shipped)": "judge_int8", "float": "judge"}, count)]
+        lines += fuse_component(bundle, count, "judge", "judge_role", {"int8 twin (shipped)": "judge_int8",
+                                                                       "float": "judge"})
+    if info.get("fuse_encoder") == "twin":
+        lines += fuse_component(bundle, count, "encoder", "fusion_encoder_role",
+                                {"recursion twin's (shipped)": "recursion_encoder", "float": "encoder"})
     lines += ["", "### Where each op's time goes (in-process, as shipped)", "",
               "Time inside ONNX Runtime's calls against the engine's own code around them (parsing, key "
               "holding, clips). Medians per call.", "",

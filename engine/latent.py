@@ -11,7 +11,7 @@ from .codec import WINDOW_STEPS
 
 
 PAIR_ROLES = ("fusion", "continuation", "genre_prior", "judge")  # optional models, besides the genre fusions
-RECURSION_TWIN_ROLES = ("recursion_encoder", "recursion_decoder")  # a narrower copy of the VAE, for refine
+RECURSION_TWIN_ROLES = ("recursion_encoder", "recursion_decoder")  # a narrower copy of the VAE, for refine and fuse
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -71,7 +71,8 @@ class LatentModel:
         """Sessions for every model in the bundle; the decoder is its int8 twin when the bundle
         has one and ``int8`` is set, else the float reference. The recursion (:meth:`recode`) runs on
         the bundle's recursion twin when it has one and both flags are set, else on the int8 encoder
-        twin (with the decoder above) when there is one and ``int8`` is set. The judge's int8 twin,
+        twin (with the decoder above) when there is one and ``int8`` is set; ``fuse`` encodes its
+        clips on the recursion twin's encoder too (:meth:`fusion_encode`). The judge's int8 twin,
         likewise, picks among fusion candidates in its place."""
         self.bundle = bundle
         options = session_options(threads)
@@ -96,24 +97,34 @@ class LatentModel:
             raise BundleError(f"bundle {bundle.path}: ONNX file could not be loaded ({error})") from None
         self.decoder_role = decoder
         self.recursion_encoder_role, self.recursion_decoder_role = recursion
+        # The twin's encoder learned the encoder's means; fuse encoding on it scored the same (model card).
+        self.fusion_encoder_role = recursion[0] if recursion == RECURSION_TWIN_ROLES else "encoder"
         self.judge_role = judge if judge in roles else None
-        self._encoder, self._decoder = self._sessions["encoder"], self._sessions["decoder"]
+        self._decoder = self._sessions["decoder"]
 
     @property
     def latent_size(self) -> int:
         """Size of the latent vector."""
         return self.bundle.latent_size
 
+    def _posterior(self, role: str, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tokens = np.asarray(tokens, dtype=np.int64).reshape(-1, WINDOW_STEPS)
+        mean, logvar = self._sessions[role].run(None, {"tokens": tokens})
+        return mean, logvar
+
     def encode(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and log-variance of (N, 64) token windows."""
-        tokens = np.asarray(tokens, dtype=np.int64).reshape(-1, WINDOW_STEPS)
-        mean, logvar = self._encoder.run(None, {"tokens": tokens})
-        return mean, logvar
+        return self._posterior("encoder", tokens)
+
+    def fusion_encode(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and log-variance of (N, 64) token windows as ``fuse`` encodes its clips:
+        by the recursion twin's encoder when the bundle has one (and it is not turned off), else
+        by the encoder."""
+        return self._posterior(self.fusion_encoder_role, tokens)
 
     def recursion_mean(self, tokens: np.ndarray) -> np.ndarray:
         """Posterior means of (N, 64) token windows from the recursion's encoder."""
-        tokens = np.asarray(tokens, dtype=np.int64).reshape(-1, WINDOW_STEPS)
-        return self._sessions[self.recursion_encoder_role].run(["mean"], {"tokens": tokens})[0]
+        return self._posterior(self.recursion_encoder_role, tokens)[0]
 
     def recode(self, tokens: np.ndarray) -> np.ndarray:
         """One step of Compress to Create's recursion: the greedy decoding of the windows' posterior means."""

@@ -52,7 +52,8 @@ class Engine:
                  recursion_twin: bool = True) -> None:
         """The engine on a bundle (the shipped one by default); ``int8=False`` runs the float
         reference graphs even when the bundle has faster twins, and ``recursion_twin=False`` runs
-        ``refine`` without the bundle's recursion twin (see :class:`engine.latent.LatentModel`)."""
+        ``refine`` and ``fuse``'s encoding without the bundle's recursion twin (see
+        :class:`engine.latent.LatentModel`)."""
         self.bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
         self.model = LatentModel(self.bundle, threads=threads, int8=int8, recursion_twin=recursion_twin)
         self.faders_by_name = {fader.name: fader for fader in self.bundle.faders}
@@ -77,6 +78,7 @@ class Engine:
             "genres": [g.name for g in self.bundle.genres],
             "decoder": "int8" if self.model.decoder_role == "decoder_int8" else "float",
             "recursion": self._recursion(),
+            "fuse_encoder": "twin" if self.model.fusion_encoder_role != "encoder" else "float",
             "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
             **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"],
                            "candidates": picking.candidate_count(self, None)}}

@@ -1,5 +1,6 @@
 """The recursion twin: a narrower encoder and decoder trained to copy the bundle's, which `refine`
-runs on when the bundle has one; every other op, and the float reference, keep the bundle's own."""
+runs on when the bundle has one, and whose encoder encodes `fuse`'s clips; every other op, and the
+float reference, keep the bundle's own."""
 import json
 import shutil
 
@@ -11,17 +12,34 @@ from engine.latent import LatentModel
 
 
 @pytest.fixture(scope="module")
-def twin_bundle(tiny_bundle, tiny_corpus, tmp_path_factory):
+def twin_run(tiny_bundle, tiny_corpus, tmp_path_factory):
     from training.config import RecursionTwinConfig
-    from training.export_twin import export_recursion_twin
     from training.recursion_twin import train_recursion_twin
 
     run = tmp_path_factory.mktemp("twin-run")
     train_recursion_twin(RecursionTwinConfig(steps=3, channels=(8, 8, 8, 8, 8)), tiny_bundle, tiny_corpus, run, None)
-    bundle = tmp_path_factory.mktemp("twin") / "tiny"
-    shutil.copytree(tiny_bundle, bundle)
-    export_recursion_twin(bundle, run / "best.pt", tiny_corpus)
-    return bundle
+    return run
+
+
+def bundle_with_twin(bundle, twin_run, tiny_corpus, tmp_path_factory):
+    """A copy of ``bundle`` with the twin of ``twin_run`` exported into it."""
+    from training.export_twin import export_recursion_twin
+
+    copy = tmp_path_factory.mktemp("twin") / bundle.name
+    shutil.copytree(bundle, copy)
+    export_recursion_twin(copy, twin_run / "best.pt", tiny_corpus)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def twin_bundle(tiny_bundle, twin_run, tiny_corpus, tmp_path_factory):
+    return bundle_with_twin(tiny_bundle, twin_run, tiny_corpus, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def twin_pair_bundle(tiny_pair_bundle, twin_run, tiny_corpus, tmp_path_factory):
+    """The tiny pair bundle (same encoder and decoder as the tiny bundle) with the twin."""
+    return bundle_with_twin(tiny_pair_bundle, twin_run, tiny_corpus, tmp_path_factory)
 
 
 def test_export_adds_the_twin_with_what_it_copies_and_its_measured_agreement(twin_bundle, tiny_bundle):
@@ -42,7 +60,7 @@ def test_export_adds_the_twin_with_what_it_copies_and_its_measured_agreement(twi
                                                             "refine_last_step_token_agreement"))
 
 
-def test_refine_runs_on_the_twin_and_every_other_op_on_the_bundles_own_graphs(twin_bundle):
+def test_refine_runs_on_the_twin_and_encode_on_the_bundles_own_encoder(twin_bundle):
     from engine import Engine, grid, parse_clip
 
     bundle = load_bundle(twin_bundle)
@@ -61,6 +79,27 @@ def test_refine_runs_on_the_twin_and_every_other_op_on_the_bundles_own_graphs(tw
     assert steps[0] == grid.to_clip(twin.recode(prepared.tokens), clip.length, prepared.shift, (prepared,))
     untwinned = Engine(bundle, recursion_twin=False).refine(clip, max_iterations=2).clips
     assert untwinned[0] == grid.to_clip(reference.recode(prepared.tokens), clip.length, prepared.shift, (prepared,))
+
+
+def test_fuse_encodes_its_clips_on_the_twin_and_on_the_encoder_without_it(twin_pair_bundle, monkeypatch):
+    from engine import Engine, parse_clip
+
+    bundle = load_bundle(twin_pair_bundle)
+    twinned, untwinned = Engine(bundle), Engine(bundle, recursion_twin=False)
+    assert (twinned.info()["fuse_encoder"], untwinned.info()["fuse_encoder"]) == ("twin", "float")
+    windows = np.random.default_rng(2).integers(0, 40, (3, 64))
+    assert np.array_equal(twinned.model.fusion_encode(windows)[0], twinned.model.recursion_mean(windows))
+    assert np.array_equal(untwinned.model.fusion_encode(windows)[0], untwinned.model.encode(windows)[0])
+    assert not np.array_equal(twinned.model.fusion_encode(windows)[0], twinned.model.encode(windows)[0])
+    left, right = (parse_clip({"length": 16, "notes": [{"pitch": low + (i % 5), "start_time": i, "duration": 1}
+                                                       for i in range(16)]}) for low in (60, 67))
+    for engine in (twinned, untwinned):
+        heard = []
+        encode = engine.model.fusion_encode
+        monkeypatch.setattr(engine.model, "fusion_encode",
+                            lambda tokens, encode=encode: heard.append(tokens) or encode(tokens))
+        engine.fuse(left, right)
+        assert len(heard) == 1 and len(heard[0]) == 2, "both clips, in one call"
 
 
 @pytest.mark.parametrize("role", ["encoder", "decoder"])

@@ -136,6 +136,7 @@ def _genre_headline(results: dict) -> dict:
 def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dict:
     from engine.bundle import load_bundle
     from engine.latent import LatentModel
+    from training.evaluate import BundleBackend
     from training.fusion_eval import ITERATIONS, SIMILARITIES, evaluate_pairs
     from training.pair_runs import (TorchPairModels, continuation_from_run, guided_twins, load_run, prior_of,
                                     reality_model)
@@ -158,7 +159,8 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
     return evaluate_pairs(backend, backend.model, scoring, searching, corpus, prior_of(args.bundle),
                           bundle.latent_std, out, quick=args.quick, compare=compare,
                           similarities=tuple(args.similarities or SIMILARITIES), iterations=args.iterations or ITERATIONS, pick_of=tuple(args.pick_of),
-                          compare_continuation=compare_continuation, judges=judges)
+                          compare_continuation=compare_continuation, judges=judges,
+                          fusion_backend=BundleBackend(args.bundle, fusion=True))
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -65,19 +65,21 @@ class TorchBackend:
 class BundleBackend:
     """An exported bundle, evaluated through the engine's ONNX Runtime sessions."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, fusion: bool = False) -> None:
+        """The bundle at ``path``; with ``fusion`` it encodes as the engine's ``fuse`` does."""
         from engine.bundle import load_bundle
         from engine.latent import LatentModel
 
         bundle = load_bundle(path)
         self.model = LatentModel(bundle, threads=2)
+        self._encode = self.model.fusion_encode if fusion else self.model.encode
         self.fader_index = [fader.index for fader in bundle.faders]
         self.prior_means = np.stack([np.asarray(g.get("learned_mean", g["mean"]), dtype=np.float32)
                                      for g in bundle.manifest["genres"]])
 
     def encode(self, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and log-variance."""
-        return self.model.encode(tokens)
+        return self._encode(tokens)
 
     def decode_logits(self, z: np.ndarray) -> np.ndarray:
         """Token logits."""

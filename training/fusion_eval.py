@@ -183,7 +183,8 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
                    compare: dict[str, tuple[PairModels, tuple[float, ...]]] | None = None,
                    compare_continuation: dict[str, PairModels] | None = None,
                    similarities: tuple[float, ...] = SIMILARITIES, iterations: int = ITERATIONS,
-                   pick_of: tuple[int, ...] = (), judges: dict[str, Reality] | None = None) -> dict:
+                   pick_of: tuple[int, ...] = (), judges: dict[str, Reality] | None = None,
+                   fusion_backend: Backend | None = None) -> dict:
     """The whole protocol at the given similarity strengths and iteration counts; writes ``pairs.json`` and the plots
     into ``out_dir``. ``compare``
     names other generators (a fixed-strength one, or one trained differently), each scored
@@ -191,7 +192,9 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     ``compare_continuation`` names other continuation models, scored on the same inputs and noise;
     each K > 1 in ``pick_of`` also scores ours picking the likeliest-real of K styles at each iteration,
     by ``judges["judge"]`` (the bundle's judge as the engine runs it) when given, else by
-    ``search_reality``; any other judge in ``judges`` (e.g. the float graph) is scored beside it."""
+    ``search_reality``; any other judge in ``judges`` (e.g. the float graph) is scored beside it.
+    ``fusion_backend`` (default: ``backend``) encodes the test windows fused, as the engine's
+    ``fuse`` encodes its clips."""
     import json
 
     import torch
@@ -216,9 +219,10 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     picked = rng.choice(len(windows), (INPUTS, 2))
     generator = torch.Generator().manual_seed(0)
     prior_left, prior_right = (prior.sample(INPUTS, generator).numpy() for _ in range(2))
-    test_left, test_right = (encode_means(backend, windows[picked[:, side]]) for side in (0, 1))
+    fuser = fusion_backend or backend
+    test_left, test_right = (encode_means(fuser, windows[picked[:, side]]) for side in (0, 1))
     inputs = {"test": (FusionInputs(test_left, test_right),
-                       in_one_key(backend, windows[picked[:, 0]], windows[picked[:, 1]], test_left, test_right)),
+                       in_one_key(fuser, windows[picked[:, 0]], windows[picked[:, 1]], test_left, test_right)),
               "prior": (FusionInputs(prior_left, prior_right), prior_in_one_key(backend, prior_left, prior_right))}
     for name, (free, kept) in inputs.items():
         def curves(generator: PairModels, fused: FusionInputs, strengths: tuple[float, ...],

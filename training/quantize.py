@@ -190,7 +190,8 @@ def pick_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 4) -> di
     count = picking.candidate_count(engine, None)
     windows = corpus.windows[corpus.select("test")].astype(np.int64)
     rng = np.random.default_rng(seed)
-    inputs = shuffled_in_one_key(BundleBackend(bundle_dir), windows, engine.model.encode(windows)[0], PICK_PAIRS, rng)
+    inputs = shuffled_in_one_key(BundleBackend(bundle_dir, fusion=True), windows, engine.model.fusion_encode(windows)[0],
+                                 PICK_PAIRS, rng)
     styles = picking.candidate_styles(rng.random((PICK_PAIRS, 2)).astype(np.float32), count)
     agreement = {}
     for similarity in PICK_SIMILARITIES:
