@@ -14,6 +14,7 @@ from pathlib import Path
 from bridge import __version__
 from bridge.midi import MODES
 from engine.attributes import ATTRIBUTES
+from engine.flow_fusion import DEFAULT_METHOD, METHODS
 
 EXIT_USAGE = 2
 DEFAULT_OSC_PORT = 9000
@@ -177,7 +178,7 @@ def cmd_fuse(args: argparse.Namespace) -> int:
     left, right = read_clip(args.left, args.track), read_clip(args.right, args.track)
     fusion = _engine(args).fuse(left.clip, right.clip, style=args.style, iterations=args.iterations,
                                 similarity=args.similarity, keep_iterations=args.keep_iterations,
-                                keep_key=args.keep_key, candidates=args.candidates)
+                                keep_key=args.keep_key, candidates=args.candidates, method=args.method)
     clips = fusion.iterations or [fusion.clip]
     return _write(args, clips, [args.left, args.right], left.tempo, left.meter, fusion.warnings)
 
@@ -192,7 +193,7 @@ def cmd_continue(args: argparse.Namespace) -> int:
     result = _engine(args).continuation(
         source.clip, bars=args.bars, variations=args.n, temperature=args.temperature, seed=args.seed,
         alpha=args.alpha, faders=_fader_values(args), style=args.style, similarity=args.similarity,
-        keep_key=args.keep_key, candidates=args.candidates, **others)
+        keep_key=args.keep_key, candidates=args.candidates, method=args.method, **others)
     clips = result.clips if args.alone else [source.clip.then(clip) for clip in result.clips]
     inputs = [args.input] + [path for path in (args.fuse_with, args.interpolate_to) if path]
     return _write(args, clips, inputs, source.tempo, source.meter, result.warnings)
@@ -401,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--candidates", type=int,
                          help="styles to try per fusion step, keeping the join the judge finds most real "
                               "(default: the bundle's; 1 = the style given only)")
+        sub.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
+                         help="fuse by the fusion generator, or by the continuation flow, which keeps the left clip "
+                              f"and re-imagines the right one to follow it (default: {DEFAULT_METHOD})")
 
     fader_options(file_command("faders", "move faders on a MIDI file", cmd_faders, ("input",)))
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from engine import ClipError, Engine, Result, parse_clip
 from engine.clip import LimitError
+from engine.flow_fusion import DEFAULT_METHOD, METHODS
 from engine.phrases import DEFAULT_STYLE
 
 OpHandler = Callable[[Engine, dict], dict]
@@ -155,15 +156,20 @@ def _keep_key(payload: dict) -> bool:
     return _field(payload, "keep_key", (bool,), True, "true or false")
 
 
+def _method(payload: dict) -> str:
+    return _field(payload, "method", (str,), DEFAULT_METHOD, f"one of {', '.join(METHODS)}")
+
+
 def op_fuse(engine: Engine, payload: dict) -> dict:
     """``fuse {"left", "right", "style"?, "iterations"?, "similarity"?, "keep_iterations"?, "keep_key"?,
-    "candidates"?}`` -> ``{"clip", "left", "right", "iterations"?}``."""
+    "candidates"?, "method"?}`` -> ``{"clip", "left", "right", "iterations"?}``."""
     style = _field(payload, "style", (list,), list(DEFAULT_STYLE), "a list [x, y] in 0..1")
     fusion = engine.fuse(parse_clip(_field(payload, "left", (dict,)), "left"),
                          parse_clip(_field(payload, "right", (dict,)), "right"), style=style,
                          iterations=_int(payload, "iterations", 1), similarity=_float(payload, "similarity", None),
                          keep_iterations=_field(payload, "keep_iterations", (bool,), False, "true or false"),
-                         keep_key=_keep_key(payload), candidates=_int(payload, "candidates", None))
+                         keep_key=_keep_key(payload), candidates=_int(payload, "candidates", None),
+                         method=_method(payload))
     result = {"clip": fusion.clip.to_dict(), "left": fusion.left.to_dict(), "right": fusion.right.to_dict(),
               "warnings": fusion.warnings}
     if fusion.iterations:
@@ -173,7 +179,8 @@ def op_fuse(engine: Engine, payload: dict) -> dict:
 
 def op_continue(engine: Engine, payload: dict) -> dict:
     """``continue {"clip", "bars"?, "variations"?, "temperature"?, "seed"?, "fuse_with"?,
-    "interpolate_to"?, "alpha"?, "faders"?, "style"?, "similarity"?, "keep_key"?, "candidates"?}`` -> ``{"clips"}``."""
+    "interpolate_to"?, "alpha"?, "faders"?, "style"?, "similarity"?, "keep_key"?, "candidates"?, "method"?}``
+    -> ``{"clips"}``."""
     style = _field(payload, "style", (list,), None, "a list [x, y] in 0..1")
     return _clips(engine.continuation(
         parse_clip(_field(payload, "clip", (dict,))), bars=_int(payload, "bars", 4),
@@ -182,7 +189,7 @@ def op_continue(engine: Engine, payload: dict) -> dict:
         interpolate_to=_optional_clip(payload, "interpolate_to"), alpha=_float(payload, "alpha", 0.5, 0.0, 1.0),
         faders=_field(payload, "faders", (dict,), {}, "an object of fader names to 0..1"), style=style,
         similarity=_float(payload, "similarity", None), keep_key=_keep_key(payload),
-        candidates=_int(payload, "candidates", None)))
+        candidates=_int(payload, "candidates", None), method=_method(payload)))
 
 
 def op_live(engine: Engine, payload: dict) -> dict:

@@ -161,10 +161,27 @@ class LatentModel:
         """The continuation model's kind: "flow" or "mixture" (bundles from before flows)."""
         return self.bundle.manifest.get("continuation", {}).get("kind", "mixture")
 
-    def continuation_flow(self, left: np.ndarray, noise: np.ndarray) -> np.ndarray:
-        """The continuation flow's right latents (B, d) for left latents and noise (B, d)."""
-        return self._sessions["continuation"].run(None, {"left": np.asarray(left, dtype=np.float32),
-                                                          "noise": np.asarray(noise, dtype=np.float32)})[0]
+    @property
+    def flow_starts_partway(self) -> bool:
+        """Whether the bundle's continuation flow can start partway along its path (from a right
+        latent, as :mod:`engine.flow_fusion` needs); flows exported before session 22 cannot."""
+        session = self._sessions.get("continuation")
+        return session is not None and "start" in {graph_input.name for graph_input in session.get_inputs()}
+
+    def continuation_flow(self, left: np.ndarray, noise: np.ndarray, source: np.ndarray | None = None,
+                          start: np.ndarray | None = None) -> np.ndarray:
+        """The continuation flow's right latents (B, d) for left latents and noise (B, d); with
+        ``source`` right latents (B, d) and ``start`` times (B, 1), each row starts partway, from
+        its source (see ``training.pair_models.ContinuationFlow``)."""
+        left = np.asarray(left, dtype=np.float32)
+        feed = {"left": left, "noise": np.asarray(noise, dtype=np.float32)}
+        if self.flow_starts_partway:
+            feed["source"] = np.zeros_like(left) if source is None else np.asarray(source, dtype=np.float32)
+            feed["start"] = np.zeros((len(left), 1), np.float32) if start is None else np.asarray(start, np.float32)
+        elif start is not None:
+            raise BundleError(f"bundle {self.bundle.path}: its continuation flow cannot start partway; re-export it "
+                              "with python -m training export-pairs --keep-fusion --keep-continuation")
+        return self._sessions["continuation"].run(None, feed)[0]
 
     def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mixture parameters of p(z_R | z_L): log-weights (B, K), means and log-stds (B, K, d)."""

@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import codec, grid, latent_tools, phrases, picking
+from . import codec, flow_fusion, grid, latent_tools, phrases, picking
 from .bundle import Bundle, load_bundle
 from .clip import Clip, ClipError, LimitError
 from .latent import LatentModel
@@ -185,9 +185,10 @@ class Engine:
 
     def fuse(self, left: Clip, right: Clip, style: Sequence[float] = phrases.DEFAULT_STYLE, iterations: int = 1,
              similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True,
-             candidates: int | None = None) -> phrases.Fusion:
+             candidates: int | None = None, method: str = flow_fusion.DEFAULT_METHOD) -> phrases.Fusion:
         """Connective Fusion of two clips (see :func:`engine.phrases.fuse`)."""
-        return phrases.fuse(self, left, right, style, iterations, similarity, keep_iterations, keep_key, candidates)
+        return phrases.fuse(self, left, right, style, iterations, similarity, keep_iterations, keep_key, candidates,
+                            method)
 
     def continuation(self, clip: Clip, **options) -> Result:
         """Clips that follow ``clip`` (see :func:`engine.phrases.continuation` for the options)."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
-from . import codec, grid, picking, tonality
+from . import codec, flow_fusion, grid, picking, tonality
 from .clip import Clip, ClipError, LimitError
 from .latent import sample_continuation
 
@@ -73,14 +73,16 @@ def into_key(tokens: np.ndarray, reference: np.ndarray, reference_profile: np.nd
 
 def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEFAULT_STYLE, iterations: int = 1,
          similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True,
-         candidates: int | None = None) -> Fusion:
-    """Connective Fusion: transform both clips so that left then right is one coherent phrase.
+         candidates: int | None = None, method: str = flow_fusion.DEFAULT_METHOD) -> Fusion:
+    """Connective Fusion: transform both clips so that left then right is one coherent phrase,
+    by the fusion generator (``method`` "generator") or by the continuation flow, which keeps
+    the left clip and re-imagines the right one to follow it (``"flow"``, :mod:`engine.flow_fusion`).
     With ``keep_key`` the right clip is first moved into the left clip's key and register, and
     the fused join is held in its key (fusion moves latents, and a latent move may change key).
     With ``candidates`` K > 1 (default: the bundle's, when it has a judge), each iteration
     tries the style and K - 1 others and keeps the join the judge finds most real
     (:mod:`engine.picking`)."""
-    _require_model(engine, "fusion")
+    flow_fusion.require(engine.model, method)
     if not 1 <= iterations <= MAX_FUSION_ITERATIONS:
         raise LimitError(f"iterations must be 1..{MAX_FUSION_ITERATIONS}, got {iterations}")
     style_row, strength = _style(style), _similarity(engine, similarity)
@@ -95,7 +97,8 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
     profiles = (left_profile, clip_profile(right_tokens)) if keep_key else None
     steps = []
     for _ in range(iterations):
-        joint_l, joint_r, join = picking.fuse_and_pick(engine, joint_l, joint_r, styles, strength, profiles)
+        joint_l, joint_r, join = picking.fuse_and_pick(engine, joint_l, joint_r, styles, strength, profiles,
+                                                       method=method)
         steps.append((joint_l, joint_r, join))
     kept = steps if keep_iterations else steps[-1:]
     if kept[0][2] is None:  # one candidate: the joins are decoded here, not by the judge
@@ -123,14 +126,16 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
                  seed: int | None = None, fuse_with: Clip | None = None, interpolate_to: Clip | None = None,
                  alpha: float = 0.5, faders: Mapping[str, float] | None = None,
                  style: Sequence[float] | None = None, similarity: float | None = None,
-                 keep_key: bool = True, candidates: int | None = None) -> tuple[list[Clip], list[str]]:
+                 keep_key: bool = True, candidates: int | None = None,
+                 method: str = flow_fusion.DEFAULT_METHOD) -> tuple[list[Clip], list[str]]:
     """Clips of ``bars`` bars (4/4) that follow ``clip``, 4 bars at a time, each step from
     the one before:
 
     - plain: sampled from p(z_R | z_L) at ``temperature`` (see :func:`engine.latent.sample_continuation`);
     - ``fuse_with``: that clip's segments, transformed by Connective Fusion to connect
       (a random style per variation unless ``style`` is given; with ``candidates``, as in
-      :func:`fuse`, the judge picks among that style and others the step that follows best);
+      :func:`fuse`, the judge picks among that style and others the step that follows best;
+      ``method`` as in :func:`fuse`);
     - ``interpolate_to``: moved toward that clip's segments by ``alpha``;
     - ``faders``: fader values (0..1) set on every step.
 
@@ -148,8 +153,9 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     if not 0 <= alpha <= 1:
         raise ClipError(f"alpha must be in 0..1, got {alpha!r}")
     _require_model(engine, "continuation")
+    flow_fusion.check_method(method)
     if fuse_with is not None:
-        _require_model(engine, "fusion")
+        flow_fusion.require(engine.model, method)
     warnings: list[str] = []
     rng = np.random.default_rng(seed)
     prepared = grid.prepare(clip, warnings)
@@ -171,7 +177,8 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     for index in range(segments):
         if "fuse" in targets:
             target = np.repeat(targets["fuse"][index % len(targets["fuse"])][None], variations, axis=0)
-            nxt = picking.fuse_and_pick(engine, current, target, styles, strength, profiles, heard_left=current)[1]
+            nxt = picking.fuse_and_pick(engine, current, target, styles, strength, profiles, heard_left=current,
+                                        method=method)[1]
         else:
             nxt = sample_continuation(engine.model, current, temperature, rng)
         if "toward" in targets:

@@ -427,10 +427,12 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     results = fusion_eval.evaluate_pairs(backend, backend.model, reality, reality, tiny_corpus, prior_of(tiny_pair_bundle),
                                          backend.model.bundle.latent_std, tmp_path, compare=compare,
                                          compare_continuation=shipped_twin, iterations=2, pick_of=(3,),
-                                         judges={"judge": judge, "float judge": reality})
+                                         judges={"judge": judge, "float judge": reality},
+                                         flow=fusion_eval.FlowFusion(backend.model))
     assert set(results["fusion_test"]) == {"ours", "compare free key", "compare one-strength", "compare picked of 3",
-                                           "compare picked of 3, float judge", "latent_perturb", "versus",
-                                           "versus one-strength", "versus picked of 3", "versus picked of 3, float judge"}
+                                           "compare picked of 3, float judge", "compare flow", "compare flow picked of 3",
+                                           "latent_perturb", "versus", "versus one-strength", "versus picked of 3",
+                                           "versus picked of 3, float judge", "versus flow", "versus flow picked of 3"}
     assert judged, "the engine's judge picks the 'picked of K' rows"
     assert {c["model"] for c in results["fusion_test"]["versus one-strength"]["comparisons"]} <= {"lambda=2"}
     assert list(results["fusion_test"]["compare one-strength"]) == ["before", "lambda=2"]

@@ -137,7 +137,7 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
     from engine.bundle import load_bundle
     from engine.latent import LatentModel
     from training.evaluate import BundleBackend
-    from training.fusion_eval import ITERATIONS, SIMILARITIES, evaluate_pairs
+    from training.fusion_eval import ITERATIONS, SIMILARITIES, FlowFusion, evaluate_pairs
     from training.pair_runs import (TorchPairModels, continuation_from_run, guided_twins, load_run, prior_of,
                                     reality_model)
 
@@ -160,7 +160,8 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
                           bundle.latent_std, out, quick=args.quick, compare=compare,
                           similarities=tuple(args.similarities or SIMILARITIES), iterations=args.iterations or ITERATIONS, pick_of=tuple(args.pick_of),
                           compare_continuation=compare_continuation, judges=judges,
-                          fusion_backend=BundleBackend(args.bundle, fusion=True))
+                          fusion_backend=BundleBackend(args.bundle, fusion=True),
+                          flow=FlowFusion(backend.model) if args.flow_fusion else None)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -383,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also score the shipped generator keeping, at each iteration, the likeliest-real "
                                "of K styles, picked by the bundle's judge as the engine runs it (its int8 twin when "
                                "the bundle has one; without a judge, the training-split reality classifier)")
+    evaluate.add_argument("--flow-fusion", action="store_true",
+                          help="also score fusion by the continuation flow (engine.flow_fusion), alone and with "
+                               "each --pick-of")
     evaluate.add_argument("--float-judge", action="store_true",
                           help="with --pick-of, also score the picks of the judge's float graph")
     evaluate.add_argument("--runs", type=Path, default=Path("runs"),

@@ -130,7 +130,10 @@ def _add_pair_models(staging: Path, generator: FusionGenerator, density: Continu
         feed.pop("similarity")
     export_graph(generator, feed, ["fused_left", "fused_right"], staging / "fusion.onnx")
     flow = isinstance(density, ContinuationFlow)
-    continuation_feed = {"left": feed["left"], **({"noise": torch.randn(64, size, generator=rng)} if flow else {})}
+    # A flow's graph can also start partway (the flow fusion of engine.flow_fusion): start 0 is the continuation.
+    continuation_feed = {"left": feed["left"], **({"noise": torch.randn(64, size, generator=rng),
+                                                   "source": feed["right"], "start": torch.rand(64, 1, generator=rng)}
+                                                  if flow else {})}
     export_graph(density, continuation_feed, ["right"] if flow else ["log_weights", "means", "log_std"],
                  staging / "continuation.onnx")
     manifest = json.loads((staging / "manifest.json").read_text())

@@ -7,7 +7,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from engine import picking, tonality
+from engine import flow_fusion, picking, tonality
 from engine.latent import sample_continuation
 from training import phrase_stats
 from training.corpus import Corpus
@@ -40,6 +40,19 @@ class PairModels(Protocol):
 
     def continuation_flow(self, left: np.ndarray, noise: np.ndarray) -> np.ndarray:
         """Right latents for noise (flow kind)."""
+
+
+class FlowFusion:
+    """The engine's flow fusion (:mod:`engine.flow_fusion`) where a fusion generator would be,
+    so the protocol scores it on the same inputs, styles and strengths."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+
+    def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
+             similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(z_L, z_R'): the left latents kept, the right ones re-imagined by the flow."""
+        return flow_fusion.fuse_latents(self.model, "flow", left, right, style, similarity)
 
 
 def phrases(backend: Backend, left: np.ndarray, right: np.ndarray,
@@ -184,7 +197,7 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
                    compare_continuation: dict[str, PairModels] | None = None,
                    similarities: tuple[float, ...] = SIMILARITIES, iterations: int = ITERATIONS,
                    pick_of: tuple[int, ...] = (), judges: dict[str, Reality] | None = None,
-                   fusion_backend: Backend | None = None) -> dict:
+                   fusion_backend: Backend | None = None, flow: PairModels | None = None) -> dict:
     """The whole protocol at the given similarity strengths and iteration counts; writes ``pairs.json`` and the plots
     into ``out_dir``. ``compare``
     names other generators (a fixed-strength one, or one trained differently), each scored
@@ -194,7 +207,8 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     by ``judges["judge"]`` (the bundle's judge as the engine runs it) when given, else by
     ``search_reality``; any other judge in ``judges`` (e.g. the float graph) is scored beside it.
     ``fusion_backend`` (default: ``backend``) encodes the test windows fused, as the engine's
-    ``fuse`` encodes its clips."""
+    ``fuse`` encodes its clips. ``flow`` (a :class:`FlowFusion`) is scored beside ours the same
+    way, alone and picked of each K, by the same judge."""
     import json
 
     import torch
@@ -239,6 +253,10 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
             for label, judge in pickers.items():
                 suffix = "" if label == "judge" else f", {label}"
                 entry[f"compare picked of {count}{suffix}"] = curves(models, kept, similarities, (judge, count))
+        if flow is not None:
+            entry["compare flow"] = curves(flow, kept, similarities)
+            for count in (k for k in pick_of if k > 1):
+                entry[f"compare flow picked of {count}"] = curves(flow, kept, similarities, (pickers["judge"], count))
         if not quick:
             perturb = latent_perturb(backend, search_reality, scorer, kept, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb),

@@ -130,13 +130,23 @@ class ContinuationFlow(nn.Module):
         conditional, free = both.chunk(2)
         return free + self.guidance * (conditional - free)
 
-    def forward(self, left: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    def forward(self, left: torch.Tensor, noise: torch.Tensor, source: torch.Tensor | None = None,
+                start: torch.Tensor | None = None) -> torch.Tensor:
+        """Right latents for left latents and noise (B, d). Given ``source`` right latents and
+        ``start`` times (B, 1) in 0..1, each row starts partway along the straight path, at
+        (1 - start) * noise + start * source (standardised), and flows on from there (SDEdit,
+        Meng et al. 2022): a right window re-imagined to follow its left one, the more freely
+        the earlier it starts. Start 0 is the plain continuation."""
         condition = (left - self.center) / self.scale
-        x, step = noise, 1.0 / self.steps
-        for index in range(self.steps):
-            t = torch.full_like(x[:, :1], index * step)
+        if start is None:
+            x, t, step = noise, torch.zeros_like(noise[:, :1]), torch.full_like(noise[:, :1], 1.0 / self.steps)
+        else:
+            x = (1 - start) * noise + start * (source - self.center) / self.scale
+            t, step = start, (1 - start) / self.steps
+        for _ in range(self.steps):
             halfway = x + 0.5 * step * self.guided_velocity(x, t, condition)
             x = x + step * self.guided_velocity(halfway, t + 0.5 * step, condition)
+            t = t + step
         return x * self.scale + self.center
 
     def flow_matching_loss(self, left: torch.Tensor, right: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
