@@ -356,6 +356,9 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         if "refine" in ops:  # the worst case: no fixed point, every step of the default 8
             times = round_trips(port, "refine", longest_refine(Engine(bundle)), count, warmup)
             lines.append(timing_row("refine, all 8 steps", times))
+        if "fuse" in ops and Engine(bundle).model.flow_starts_partway:  # the other fusion method (engine.flow_fusion)
+            times = round_trips(port, "fuse", requests(["fuse"])["fuse"] | {"method": "flow"}, count, warmup)
+            lines.append(timing_row("fuse, method flow", times))
         lines += ["", "### `optimize` round trip by budget (first_pitch objective)", "",
                   f"{OPTIMIZE_REQUESTS} requests per budget after 3 warm-up requests; its latency grows with the "
                   "budget (decoded candidates), so it has no fixed target.", "",

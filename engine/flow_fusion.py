@@ -49,6 +49,12 @@ def style_noise(style: np.ndarray, size: int) -> np.ndarray:
     return (style[:, 1:] * (np.cos(angle) * first + np.sin(angle) * second)).astype(np.float32)
 
 
+def available(model: "LatentModel") -> list[str]:
+    """The fusion methods the bundle can run."""
+    return [method for method, ready in (("generator", model.has("fusion")), ("flow", model.flow_starts_partway))
+            if ready]
+
+
 def check_method(method: str) -> None:
     """Refuse a fusion method that does not exist."""
     if method not in METHODS:

@@ -81,7 +81,8 @@ class Engine:
             "fuse_encoder": "twin" if self.model.fusion_encoder_role != "encoder" else "float",
             "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
             **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"],
-                           "candidates": picking.candidate_count(self, None)}}
+                           "candidates": picking.candidate_count(self, None),
+                           "methods": flow_fusion.available(self.model), "method": flow_fusion.DEFAULT_METHOD}}
                if self.model.has("fusion") else {}),
             **({"judge": "int8" if self.model.judge_role == "judge_int8" else "float"} if self.model.has("judge") else {}),
             **({"genre_fusion": [list(f.genres) for f in self.bundle.genre_fusions]} if self.bundle.genre_fusions else {}),
