@@ -270,6 +270,8 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
             backend, continuation, scorer, real_left[shown], training, np.random.default_rng(2))
     (out_dir / "pairs.json").write_text(json.dumps(results, indent=2) + "\n")
     plot_against_distance(results, out_dir / "fusion_vs_latent_perturb.png")
+    if flow is not None:
+        plot_methods(results, out_dir / "fusion_methods.png")
     plot_iterations(results, out_dir / "fusion_iterations.png")
     plot_continuations(results, out_dir / "continuations.png")
     return results
@@ -298,11 +300,48 @@ def plot_against_distance(results: dict, path: Path) -> None:
                 for label, points in entry[kind].items():
                     if label != "before":
                         ax.plot([p["z_distance"] for p in points], [p[metric] for p in points], marker=marker,
-                                label=label if kind == "ours" else f"{kind.split()[0]} {label}")
+                                label=label if kind == "ours" else f"{kind.removeprefix('compare ')}, {label}")
             ax.set_xscale("log")
             ax.set(title=f"{name.split('_')[1]}: {metric}", xlabel="z-distance")
     iterations = max(len(points) for key, points in results[rows[0]]["ours"].items() if key != "before")
     axes[0, 0].legend(fontsize=7, title=f"iterations 1..{iterations}; grey: LP; dashed: before", title_fontsize=6)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def plot_methods(results: dict, path: Path) -> None:
+    """Reality against z-distance for each fusion method, alone and picked (each strength's
+    iterations joined by a line), with Latent Perturb, the real pairs and the 0.8 target."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [name for name in ("fusion_test", "fusion_prior") if name in results]
+    methods = {"ours": ("generator", "tab:blue", ":"), "compare flow": ("flow", "tab:orange", ":")}
+    methods |= {key: (f"{name}, picked of {key.rsplit(' ', 1)[1]}", colour, "-") for key, (name, colour)
+                in (*((k, ("generator", "tab:blue")) for k in results[rows[0]] if k.startswith("compare picked of ")
+                      and "," not in k),
+                    *((k, ("flow", "tab:orange")) for k in results[rows[0]] if k.startswith("compare flow picked of ")))}
+    figure, axes = plt.subplots(1, len(rows), figsize=(6 * len(rows), 4.5), squeeze=False)
+    for ax, name in zip(axes[0], rows):
+        entry = results[name]
+        for points in entry.get("latent_perturb", {}).values():
+            ax.plot([p["z_distance"] for p in points], [p["reality"] for p in points], ":", marker=".", color="grey",
+                    alpha=0.6)
+        for key, (label, colour, style) in methods.items():
+            for index, (strength, points) in enumerate((k, v) for k, v in entry.get(key, {}).items() if k != "before"):
+                ax.plot([p["z_distance"] for p in points], [p["reality"] for p in points], style, marker="os^v"[index % 4],
+                        color=colour, alpha=1.0 if style == "-" else 0.5,
+                        label=f"{label}, {strength.replace('lambda', 'λ')}")
+        ax.axhline(results["real_pairs"]["reality"], color="black", linewidth=0.8, label="real pairs")
+        ax.axhline(0.8, color="red", linewidth=0.8, linestyle="--", label="target 0.8")
+        ax.set_xscale("log")
+        ax.set(title=f"{name.split('_')[1]} pairs: reality (iterations 1..5 along each line; grey: Latent Perturb)",
+               xlabel="z-distance", ylabel="reality")
+        ax.title.set_fontsize(8)
+    axes[0, 0].legend(fontsize=6, ncol=2)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
