@@ -166,8 +166,12 @@ class EagerLatent:
         with self.torch.no_grad():
             return self.judge_model(self.torch.from_numpy(np.asarray(phrases, dtype=np.int64))).numpy()
 
-    def continuation_flow(self, left, noise):
-        return self.pairs.continuation_flow(left, noise)
+    def continuation_flow(self, left, noise, source=None, start=None):
+        return self.pairs.continuation_flow(left, noise, source, start)
+
+    @property
+    def flow_starts_partway(self):
+        return self.continuation_kind == "flow"
 
 
 def onnx_vs_torch(bundle: Path, count: int, rounds: int = 5) -> list[tuple[str, float, float, float, list[float]]]:
@@ -345,7 +349,8 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
               "(target ≤ 1 s).", ""]
     process, port, _ = start_server(bundle)
     lines += ["### OSC round trip (127.0.0.1, 4-bar clips, sequential requests)", "",
-              f"{count} requests per op after {warmup} warm-up requests. Targets: p50 ≤ 3 ms and p99 ≤ 10 ms "
+              f"{count} requests per op after {warmup} warm-up requests; `fuse` by the bundle's default method "
+              f"({Engine(bundle).info().get('fusion', {}).get('method')}). Targets: p50 ≤ 3 ms and p99 ≤ 10 ms "
               "for info … generate (issue 3); p99 ≤ 10 ms for fuse and continue (issue 4), restyle and refine (issue 7).", "",
               "| op | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
     try:
@@ -356,9 +361,10 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         if "refine" in ops:  # the worst case: no fixed point, every step of the default 8
             times = round_trips(port, "refine", longest_refine(Engine(bundle)), count, warmup)
             lines.append(timing_row("refine, all 8 steps", times))
-        if "fuse" in ops and Engine(bundle).model.flow_starts_partway:  # the other fusion method (engine.flow_fusion)
-            times = round_trips(port, "fuse", requests(["fuse"])["fuse"] | {"method": "flow"}, count, warmup)
-            lines.append(timing_row("fuse, method flow", times))
+        fusion = Engine(bundle).info().get("fusion", {})
+        for method in (m for m in fusion.get("methods", []) if m != fusion["method"]):  # the default is fuse's row
+            times = round_trips(port, "fuse", requests(["fuse"])["fuse"] | {"method": method}, count, warmup)
+            lines.append(timing_row(f"fuse, method {method}", times))
         lines += ["", "### `optimize` round trip by budget (first_pitch objective)", "",
                   f"{OPTIMIZE_REQUESTS} requests per budget after 3 warm-up requests; its latency grows with the "
                   "budget (decoded candidates), so it has no fixed target.", "",
@@ -460,7 +466,8 @@ def fuse_by_candidates(bundle: Path, port: int, count: int, warmup: int) -> list
     if not engine.model.has("judge"):
         return []
     lines = ["", "### `fuse` round trip by candidates (styles the judge picks among per iteration)", "",
-             f"The bundle's default is {engine.info()['fusion']['candidates']}; 1 is the generator alone.", "",
+             f"The bundle's default is {engine.info()['fusion']['candidates']}; 1 plays the style given alone. "
+             f"Method: {engine.info()['fusion']['method']}, the bundle's default.", "",
              "| candidates | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
     for candidates in FUSE_CANDIDATES:
         payload = requests(["fuse"])["fuse"] | {"candidates": candidates}

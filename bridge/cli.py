@@ -14,7 +14,7 @@ from pathlib import Path
 from bridge import __version__
 from bridge.midi import MODES
 from engine.attributes import ATTRIBUTES
-from engine.flow_fusion import DEFAULT_METHOD, METHODS
+from engine.flow_fusion import METHODS
 
 EXIT_USAGE = 2
 DEFAULT_OSC_PORT = 9000
@@ -402,9 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--candidates", type=int,
                          help="styles to try per fusion step, keeping the join the judge finds most real "
                               "(default: the bundle's; 1 = the style given only)")
-        sub.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
+        sub.add_argument("--method", choices=METHODS,
                          help="fuse by the fusion generator, or by the continuation flow, which keeps the left clip "
-                              f"and re-imagines the right one to follow it (default: {DEFAULT_METHOD})")
+                              "and re-imagines the right one to follow it (default: the flow when the bundle's can)")
 
     fader_options(file_command("faders", "move faders on a MIDI file", cmd_faders, ("input",)))
 

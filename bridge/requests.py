@@ -11,7 +11,7 @@ import numpy as np
 
 from engine import ClipError, Engine, Result, parse_clip
 from engine.clip import LimitError
-from engine.flow_fusion import DEFAULT_METHOD, METHODS
+from engine.flow_fusion import METHODS
 from engine.phrases import DEFAULT_STYLE
 
 OpHandler = Callable[[Engine, dict], dict]
@@ -157,7 +157,7 @@ def _keep_key(payload: dict) -> bool:
 
 
 def _method(payload: dict) -> str:
-    return _field(payload, "method", (str,), DEFAULT_METHOD, f"one of {', '.join(METHODS)}")
+    return _field(payload, "method", (str,), None, f"one of {', '.join(METHODS)}")
 
 
 def op_fuse(engine: Engine, payload: dict) -> dict:

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from .latent import LatentModel
 
 METHODS = ("generator", "flow")
-DEFAULT_METHOD = "generator"
 NOISE_SEED = 1  # the pad's two noise directions are fixed, so one request always gives one answer
 
 
@@ -55,21 +54,29 @@ def available(model: "LatentModel") -> list[str]:
             if ready]
 
 
+def default_method(model: "LatentModel") -> str:
+    """The flow when the bundle's can fuse (it joins real clips more convincingly: model card),
+    else the fusion generator."""
+    return "flow" if model.flow_starts_partway else "generator"
+
+
 def check_method(method: str) -> None:
     """Refuse a fusion method that does not exist."""
     if method not in METHODS:
         raise ClipError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
 
 
-def require(model: "LatentModel", method: str) -> None:
-    """Refuse a fusion method that does not exist or that the bundle cannot run, naming what is missing."""
+def require(model: "LatentModel", method: str | None) -> str:
+    """The method to fuse by (``None``: the bundle's default); refuses one that does not exist or
+    that the bundle cannot run, naming what is missing."""
+    method = default_method(model) if method is None else method
     check_method(method)
-    name = model.bundle.name
     if method == "generator" and not model.has("fusion"):
-        raise ClipError(f"bundle {name!r} has no fusion model")
+        raise ClipError(f"bundle {model.bundle.name!r} has no fusion model")
     if method == "flow" and not model.flow_starts_partway:
-        raise ClipError(f"bundle {name!r} has no continuation flow that can fuse; re-export it with "
+        raise ClipError(f"bundle {model.bundle.name!r} has no continuation flow that can fuse; re-export it with "
                         "python -m training export-pairs --keep-fusion --keep-continuation")
+    return method
 
 
 def fuse_latents(model: "LatentModel", method: str, left: np.ndarray, right: np.ndarray, style: np.ndarray,

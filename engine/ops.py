@@ -82,7 +82,7 @@ class Engine:
             "training": {k: manifest.get("training", {}).get(k) for k in ("steps", "minutes")},
             **({"fusion": {"similarity": manifest["fusion"]["similarity"], "style_size": manifest["fusion"]["style_size"],
                            "candidates": picking.candidate_count(self, None),
-                           "methods": flow_fusion.available(self.model), "method": flow_fusion.DEFAULT_METHOD}}
+                           "methods": flow_fusion.available(self.model), "method": flow_fusion.default_method(self.model)}}
                if self.model.has("fusion") else {}),
             **({"judge": "int8" if self.model.judge_role == "judge_int8" else "float"} if self.model.has("judge") else {}),
             **({"genre_fusion": [list(f.genres) for f in self.bundle.genre_fusions]} if self.bundle.genre_fusions else {}),
@@ -186,7 +186,7 @@ class Engine:
 
     def fuse(self, left: Clip, right: Clip, style: Sequence[float] = phrases.DEFAULT_STYLE, iterations: int = 1,
              similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True,
-             candidates: int | None = None, method: str = flow_fusion.DEFAULT_METHOD) -> phrases.Fusion:
+             candidates: int | None = None, method: str | None = None) -> phrases.Fusion:
         """Connective Fusion of two clips (see :func:`engine.phrases.fuse`)."""
         return phrases.fuse(self, left, right, style, iterations, similarity, keep_iterations, keep_key, candidates,
                             method)

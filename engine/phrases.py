@@ -73,16 +73,17 @@ def into_key(tokens: np.ndarray, reference: np.ndarray, reference_profile: np.nd
 
 def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEFAULT_STYLE, iterations: int = 1,
          similarity: float | None = None, keep_iterations: bool = False, keep_key: bool = True,
-         candidates: int | None = None, method: str = flow_fusion.DEFAULT_METHOD) -> Fusion:
+         candidates: int | None = None, method: str | None = None) -> Fusion:
     """Connective Fusion: transform both clips so that left then right is one coherent phrase,
     by the fusion generator (``method`` "generator") or by the continuation flow, which keeps
-    the left clip and re-imagines the right one to follow it (``"flow"``, :mod:`engine.flow_fusion`).
+    the left clip and re-imagines the right one to follow it (``"flow"``, :mod:`engine.flow_fusion`;
+    the default when the bundle's flow can).
     With ``keep_key`` the right clip is first moved into the left clip's key and register, and
     the fused join is held in its key (fusion moves latents, and a latent move may change key).
     With ``candidates`` K > 1 (default: the bundle's, when it has a judge), each iteration
     tries the style and K - 1 others and keeps the join the judge finds most real
     (:mod:`engine.picking`)."""
-    flow_fusion.require(engine.model, method)
+    method = flow_fusion.require(engine.model, method)
     if not 1 <= iterations <= MAX_FUSION_ITERATIONS:
         raise LimitError(f"iterations must be 1..{MAX_FUSION_ITERATIONS}, got {iterations}")
     style_row, strength = _style(style), _similarity(engine, similarity)
@@ -127,7 +128,7 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
                  alpha: float = 0.5, faders: Mapping[str, float] | None = None,
                  style: Sequence[float] | None = None, similarity: float | None = None,
                  keep_key: bool = True, candidates: int | None = None,
-                 method: str = flow_fusion.DEFAULT_METHOD) -> tuple[list[Clip], list[str]]:
+                 method: str | None = None) -> tuple[list[Clip], list[str]]:
     """Clips of ``bars`` bars (4/4) that follow ``clip``, 4 bars at a time, each step from
     the one before:
 
@@ -153,9 +154,10 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     if not 0 <= alpha <= 1:
         raise ClipError(f"alpha must be in 0..1, got {alpha!r}")
     _require_model(engine, "continuation")
-    flow_fusion.check_method(method)
+    if method is not None:
+        flow_fusion.check_method(method)
     if fuse_with is not None:
-        flow_fusion.require(engine.model, method)
+        method = flow_fusion.require(engine.model, method)
     warnings: list[str] = []
     rng = np.random.default_rng(seed)
     prepared = grid.prepare(clip, warnings)

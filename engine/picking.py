@@ -50,39 +50,45 @@ def candidate_styles(style: np.ndarray, count: int) -> np.ndarray:
 
 
 def held_joins(engine: "Engine", left: np.ndarray, right: np.ndarray,
-               profiles: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-    """Greedy joins (N, 128) of latent halves (N, d) each, in one decoder call (much of ONNX
-    Runtime's cost is per call); with ``profiles`` ((N, 12) per side) each half held in its key."""
+               profiles: tuple[np.ndarray, np.ndarray] | None, repeats: int = 1) -> np.ndarray:
+    """Greedy joins (N, 128) of right latent halves (N, d), each after a left half (N / ``repeats``
+    rows, each heard before ``repeats`` right halves in a row), in one decoder call (much of ONNX
+    Runtime's cost is per call); with ``profiles`` (one per half of each side, (rows, 12)) each half
+    held in its key."""
     halves = engine.model.decode(np.concatenate([left, right]))
     if profiles is not None:
         halves = tonality.in_key_of(halves, np.concatenate(profiles))
-    return np.concatenate(np.split(halves, 2), axis=1)
+    return np.concatenate([np.repeat(halves[: len(left)], repeats, axis=0), halves[len(left):]], axis=1)
 
 
 def candidate_joins(engine: "Engine", left: np.ndarray, right: np.ndarray, styles: np.ndarray, strength: np.ndarray,
                     profiles: tuple[np.ndarray, np.ndarray] | None, heard_left: np.ndarray | None = None,
-                    method: str = flow_fusion.DEFAULT_METHOD) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+                    method: str = "generator") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Each latent pair (rows of ``left`` and ``right``, (G, d)) fused by ``method`` (see
     :mod:`engine.flow_fusion`) with each of its K styles
     (G, K, 2) at ``strength`` (G, 1): the tried (z_L', z_R'), (G * K, d) each, and the joins
     (G * K, 128) a judge would hear (None when K is 1). The judge hears the fused left half, or
     ``heard_left`` (G, d) when that is what will be played before the fused right half (a
-    continuation). With ``profiles`` (pitch-class profiles (G, 12) of each side's key) each half
-    is first held in its key, as it will be played."""
+    continuation); the flow keeps each left latent, so its left halves are decoded once per pair.
+    With ``profiles`` (pitch-class profiles (G, 12) of each side's key) each half is first held in
+    its key, as it will be played."""
     groups, count = styles.shape[:2]
     tried_l, tried_r = flow_fusion.fuse_latents(engine.model, method, np.repeat(left, count, axis=0),
                                                 np.repeat(right, count, axis=0), styles.reshape(groups * count, -1),
                                                 np.repeat(strength, count, axis=0))
     if count == 1:
         return tried_l, tried_r, None
-    heard = tried_l if heard_left is None else np.repeat(heard_left, count, axis=0)
-    repeated = None if profiles is None else tuple(np.repeat(profile, count, axis=0) for profile in profiles)
-    return tried_l, tried_r, held_joins(engine, heard, tried_r, repeated)
+    if heard_left is None and method == "flow":
+        heard_left = left
+    heard, repeats = (tried_l, 1) if heard_left is None else (heard_left, count)
+    if profiles is not None:
+        profiles = (np.repeat(profiles[0], count // repeats, axis=0), np.repeat(profiles[1], count, axis=0))
+    return tried_l, tried_r, held_joins(engine, heard, tried_r, profiles, repeats)
 
 
 def fuse_and_pick(engine: "Engine", left: np.ndarray, right: np.ndarray, styles: np.ndarray, strength: np.ndarray,
                   profiles: tuple[np.ndarray, np.ndarray] | None, heard_left: np.ndarray | None = None,
-                  method: str = flow_fusion.DEFAULT_METHOD) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+                  method: str = "generator") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Fuse each latent pair with each of its styles (see :func:`candidate_joins`) and keep per
     pair the result whose decoded join the judge scores highest. Returns the kept (z_L', z_R')
     and the join the judge heard (None when K is 1: nothing was decoded)."""

@@ -368,7 +368,7 @@ def test_fuse_with_feeds_each_step_and_the_target_to_the_generator(engine, monke
 
     monkeypatch.setattr(engine.model, "fuse", spy)
     target = melody(32.0, pitch0=62)  # no key (all 12 pitch classes) and the input's register: not moved
-    engine.continuation(melody(), bars=12, variations=2, fuse_with=target, style=[1.0, 0.0])
+    engine.continuation(melody(), bars=12, variations=2, fuse_with=target, style=[1.0, 0.0], method="generator")
     z_target = engine.encode(target)[0]
     assert len(calls) == 3  # 12 bars = 3 steps of 4; the target's 2 segments cycle
     for step, (_, right, style) in enumerate(calls):

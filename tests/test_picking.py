@@ -23,8 +23,8 @@ def test_one_candidate_is_connective_fusion_alone(tiny_pair_bundle, tiny_judge_b
     assert single.clip == plain.clip
 
 
-@pytest.mark.parametrize("keep_key", [True, False])
-def test_the_judges_favourite_style_is_the_one_played(tiny_judge_bundle, monkeypatch, keep_key):
+@pytest.mark.parametrize("keep_key, method", [(True, "generator"), (False, "generator"), (True, "flow")])
+def test_the_judges_favourite_style_is_the_one_played(tiny_judge_bundle, monkeypatch, keep_key, method):
     engine = Engine(tiny_judge_bundle)
     styles = picking.candidate_styles(np.array([[0.2, 0.9]], np.float32), 4)
     judged = []
@@ -34,12 +34,13 @@ def test_the_judges_favourite_style_is_the_one_played(tiny_judge_bundle, monkeyp
         return np.array([0.0, -1.0, 3.0, 1.0])  # the third style wins
 
     monkeypatch.setattr(engine.model, "judge", judge)
-    # The tiny generator barely hears its style; this one moves the pair far by it.
+    # The tiny models barely hear their style; these move the pair far by it.
     monkeypatch.setattr(engine.model, "fuse", lambda left, right, style, strength: (left + 4 * style[:, :1],
                                                                                      right - 4 * style[:, 1:]))
-    picked = engine.fuse(LEFT, RIGHT, style=[0.2, 0.9], candidates=4, keep_key=keep_key)
-    chosen = engine.fuse(LEFT, RIGHT, style=styles[0, 2].tolist(), candidates=1, keep_key=keep_key)
-    first = engine.fuse(LEFT, RIGHT, style=styles[0, 0].tolist(), candidates=1, keep_key=keep_key)
+    monkeypatch.setattr(engine.model, "continuation_flow", lambda left, noise, source, start: source + 4 * noise)
+    picked = engine.fuse(LEFT, RIGHT, style=[0.2, 0.9], candidates=4, keep_key=keep_key, method=method)
+    chosen = engine.fuse(LEFT, RIGHT, style=styles[0, 2].tolist(), candidates=1, keep_key=keep_key, method=method)
+    first = engine.fuse(LEFT, RIGHT, style=styles[0, 0].tolist(), candidates=1, keep_key=keep_key, method=method)
     assert judged == [(4, 128)]
     assert picked.clip == chosen.clip != first.clip
 

@@ -174,10 +174,12 @@ class TorchPairModels:
         with torch.no_grad():
             return tuple(t.numpy() for t in self.density(torch.from_numpy(np.asarray(left, dtype=np.float32))))
 
-    def continuation_flow(self, left: np.ndarray, noise: np.ndarray) -> np.ndarray:
-        """The flow's right latents as numpy."""
+    def continuation_flow(self, left: np.ndarray, noise: np.ndarray, source: np.ndarray | None = None,
+                          start: np.ndarray | None = None) -> np.ndarray:
+        """The flow's right latents as numpy (started partway from ``source`` at ``start``, when given)."""
+        partway = () if start is None else (torch.from_numpy(source), torch.from_numpy(start))
         with torch.no_grad():
-            return self.density(torch.from_numpy(left), torch.from_numpy(noise)).numpy()
+            return self.density(torch.from_numpy(left), torch.from_numpy(noise), *partway).numpy()
 
 
 def guided_twins(bundle_dir: Path, scales: list[float]) -> dict[str, TorchPairModels]:
