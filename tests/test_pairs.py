@@ -444,7 +444,8 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
     for temperature, scores in results["continuation"].items():  # same inputs and noise: the same model scores alike
         twin = results["continuation same-density"][temperature]
         assert all(abs(scores[k] - twin[k]) < 1e-3 for k in scores), temperature
-    for name in ("pairs.json", "fusion_vs_latent_perturb.png", "fusion_iterations.png", "continuations.png"):
+    for name in ("pairs.json", "fusion_vs_latent_perturb.png", "fusion_iterations.png", "continuations.png",
+                 "fusion_methods.png"):
         assert (tmp_path / name).exists()
 
 
