@@ -1,6 +1,7 @@
 """The latent model behind one interface: encode windows, decode latents, via ONNX Runtime."""
 from __future__ import annotations
 
+import functools
 from typing import Protocol
 
 import numpy as np
@@ -161,7 +162,7 @@ class LatentModel:
         """The continuation model's kind: "flow" or "mixture" (bundles from before flows)."""
         return self.bundle.manifest.get("continuation", {}).get("kind", "mixture")
 
-    @property
+    @functools.cached_property  # asked several times per fuse; the graph never changes
     def flow_starts_partway(self) -> bool:
         """Whether the bundle's continuation flow can start partway along its path (from a right
         latent, as :mod:`engine.flow_fusion` needs); flows exported before session 22 cannot."""
