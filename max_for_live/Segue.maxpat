@@ -1610,6 +1610,70 @@
    {
     "box": {
      "id": "obj-59",
+     "maxclass": "live.menu",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      600,
+      360,
+      100,
+      15
+     ],
+     "parameter_enable": 1,
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "Segue fuse method",
+       "parameter_shortname": "fuse method",
+       "parameter_type": 2,
+       "parameter_mmin": 0,
+       "parameter_mmax": 2,
+       "parameter_initial_enable": 1,
+       "parameter_initial": [
+        0
+       ],
+       "parameter_unitstyle": 0,
+       "parameter_enum": [
+        "fuse: default",
+        "fuse: flow",
+        "fuse: generator"
+       ]
+      }
+     },
+     "varname": "fuse method",
+     "presentation": 1,
+     "presentation_rect": [
+      100,
+      115,
+      110,
+      15
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-60",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      600,
+      390,
+      150,
+      22
+     ],
+     "text": "prepend param fuse_method"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-61",
      "maxclass": "pictslider",
      "numinlets": 2,
      "numoutlets": 2,
@@ -1639,42 +1703,6 @@
    },
    {
     "box": {
-     "id": "obj-60",
-     "maxclass": "newobj",
-     "numinlets": 6,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      120,
-      450,
-      110,
-      22
-     ],
-     "text": "scale 0 127 0. 1."
-    }
-   },
-   {
-    "box": {
-     "id": "obj-61",
-     "maxclass": "newobj",
-     "numinlets": 1,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      120,
-      480,
-      130,
-      22
-     ],
-     "text": "prepend param style_x"
-    }
-   },
-   {
-    "box": {
      "id": "obj-62",
      "maxclass": "newobj",
      "numinlets": 6,
@@ -1683,7 +1711,7 @@
       ""
      ],
      "patching_rect": [
-      260,
+      120,
       450,
       110,
       22
@@ -1701,6 +1729,42 @@
       ""
      ],
      "patching_rect": [
+      120,
+      480,
+      130,
+      22
+     ],
+     "text": "prepend param style_x"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-64",
+     "maxclass": "newobj",
+     "numinlets": 6,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      260,
+      450,
+      110,
+      22
+     ],
+     "text": "scale 0 127 0. 1."
+    }
+   },
+   {
+    "box": {
+     "id": "obj-65",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
       260,
       480,
       130,
@@ -1711,7 +1775,7 @@
    },
    {
     "box": {
-     "id": "obj-64",
+     "id": "obj-66",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1752,7 +1816,7 @@
    },
    {
     "box": {
-     "id": "obj-65",
+     "id": "obj-67",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1793,7 +1857,7 @@
    },
    {
     "box": {
-     "id": "obj-66",
+     "id": "obj-68",
      "maxclass": "newobj",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1811,7 +1875,7 @@
    },
    {
     "box": {
-     "id": "obj-67",
+     "id": "obj-69",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1829,7 +1893,7 @@
    },
    {
     "box": {
-     "id": "obj-68",
+     "id": "obj-70",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1870,7 +1934,7 @@
    },
    {
     "box": {
-     "id": "obj-69",
+     "id": "obj-71",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -1911,7 +1975,7 @@
    },
    {
     "box": {
-     "id": "obj-70",
+     "id": "obj-72",
      "maxclass": "newobj",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1929,7 +1993,7 @@
    },
    {
     "box": {
-     "id": "obj-71",
+     "id": "obj-73",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1947,7 +2011,7 @@
    },
    {
     "box": {
-     "id": "obj-72",
+     "id": "obj-74",
      "maxclass": "textedit",
      "numinlets": 1,
      "numoutlets": 4,
@@ -1978,7 +2042,7 @@
    },
    {
     "box": {
-     "id": "obj-73",
+     "id": "obj-75",
      "maxclass": "newobj",
      "numinlets": 2,
      "numoutlets": 2,
@@ -1997,7 +2061,7 @@
    },
    {
     "box": {
-     "id": "obj-74",
+     "id": "obj-76",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -2015,7 +2079,7 @@
    },
    {
     "box": {
-     "id": "obj-75",
+     "id": "obj-77",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 3,
@@ -2039,7 +2103,7 @@
    },
    {
     "box": {
-     "id": "obj-76",
+     "id": "obj-78",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -2080,7 +2144,7 @@
    },
    {
     "box": {
-     "id": "obj-77",
+     "id": "obj-79",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -2098,7 +2162,7 @@
    },
    {
     "box": {
-     "id": "obj-78",
+     "id": "obj-80",
      "maxclass": "comment",
      "numinlets": 1,
      "numoutlets": 0,
@@ -2121,7 +2185,7 @@
    },
    {
     "box": {
-     "id": "obj-79",
+     "id": "obj-81",
      "maxclass": "textedit",
      "numinlets": 1,
      "numoutlets": 4,
@@ -2152,7 +2216,7 @@
    },
    {
     "box": {
-     "id": "obj-80",
+     "id": "obj-82",
      "maxclass": "newobj",
      "numinlets": 2,
      "numoutlets": 2,
@@ -2171,7 +2235,7 @@
    },
    {
     "box": {
-     "id": "obj-81",
+     "id": "obj-83",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -2189,7 +2253,7 @@
    },
    {
     "box": {
-     "id": "obj-82",
+     "id": "obj-84",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 3,
@@ -2213,7 +2277,7 @@
    },
    {
     "box": {
-     "id": "obj-83",
+     "id": "obj-85",
      "maxclass": "live.dial",
      "numinlets": 1,
      "numoutlets": 2,
@@ -2254,7 +2318,7 @@
    },
    {
     "box": {
-     "id": "obj-84",
+     "id": "obj-86",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -2272,7 +2336,7 @@
    },
    {
     "box": {
-     "id": "obj-85",
+     "id": "obj-87",
      "maxclass": "comment",
      "numinlets": 1,
      "numoutlets": 0,
@@ -2295,7 +2359,7 @@
    },
    {
     "box": {
-     "id": "obj-86",
+     "id": "obj-88",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -2336,7 +2400,7 @@
    },
    {
     "box": {
-     "id": "obj-87",
+     "id": "obj-89",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -2354,7 +2418,7 @@
    },
    {
     "box": {
-     "id": "obj-88",
+     "id": "obj-90",
      "maxclass": "live.menu",
      "numinlets": 1,
      "numoutlets": 2,
@@ -2402,7 +2466,7 @@
    },
    {
     "box": {
-     "id": "obj-89",
+     "id": "obj-91",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -2420,7 +2484,7 @@
    },
    {
     "box": {
-     "id": "obj-90",
+     "id": "obj-92",
      "maxclass": "comment",
      "numinlets": 1,
      "numoutlets": 0,
@@ -2443,7 +2507,7 @@
    },
    {
     "box": {
-     "id": "obj-91",
+     "id": "obj-93",
      "maxclass": "textedit",
      "numinlets": 1,
      "numoutlets": 4,
@@ -2474,7 +2538,7 @@
    },
    {
     "box": {
-     "id": "obj-92",
+     "id": "obj-94",
      "maxclass": "newobj",
      "numinlets": 2,
      "numoutlets": 2,
@@ -2493,7 +2557,7 @@
    },
    {
     "box": {
-     "id": "obj-93",
+     "id": "obj-95",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -2511,7 +2575,7 @@
    },
    {
     "box": {
-     "id": "obj-94",
+     "id": "obj-96",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 3,
@@ -2535,7 +2599,7 @@
    },
    {
     "box": {
-     "id": "obj-95",
+     "id": "obj-97",
      "maxclass": "comment",
      "numinlets": 1,
      "numoutlets": 0,
@@ -2558,7 +2622,7 @@
    },
    {
     "box": {
-     "id": "obj-96",
+     "id": "obj-98",
      "maxclass": "live.numbox",
      "numinlets": 1,
      "numoutlets": 2,
@@ -2599,7 +2663,7 @@
    },
    {
     "box": {
-     "id": "obj-97",
+     "id": "obj-99",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -3320,7 +3384,7 @@
       0
      ],
      "destination": [
-      "obj-61",
+      "obj-3",
       0
      ]
     }
@@ -3332,6 +3396,30 @@
       0
      ],
      "destination": [
+      "obj-62",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-62",
+      0
+     ],
+     "destination": [
+      "obj-63",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-63",
+      0
+     ],
+     "destination": [
       "obj-3",
       0
      ]
@@ -3340,35 +3428,11 @@
    {
     "patchline": {
      "source": [
-      "obj-59",
+      "obj-61",
       1
      ],
      "destination": [
-      "obj-62",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-62",
-      0
-     ],
-     "destination": [
-      "obj-63",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-63",
-      0
-     ],
-     "destination": [
-      "obj-3",
+      "obj-64",
       0
      ]
     }
@@ -3380,7 +3444,7 @@
       0
      ],
      "destination": [
-      "obj-66",
+      "obj-65",
       0
      ]
     }
@@ -3392,32 +3456,32 @@
       0
      ],
      "destination": [
-      "obj-66",
-      1
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-66",
-      0
-     ],
-     "destination": [
-      "obj-67",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-67",
-      0
-     ],
-     "destination": [
       "obj-3",
       0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-66",
+      0
+     ],
+     "destination": [
+      "obj-68",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-67",
+      0
+     ],
+     "destination": [
+      "obj-68",
+      1
      ]
     }
    },
@@ -3428,7 +3492,7 @@
       0
      ],
      "destination": [
-      "obj-70",
+      "obj-69",
       0
      ]
     }
@@ -3440,32 +3504,32 @@
       0
      ],
      "destination": [
-      "obj-70",
-      1
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-70",
-      0
-     ],
-     "destination": [
-      "obj-71",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-71",
-      0
-     ],
-     "destination": [
       "obj-3",
       0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-70",
+      0
+     ],
+     "destination": [
+      "obj-72",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-71",
+      0
+     ],
+     "destination": [
+      "obj-72",
+      1
      ]
     }
    },
@@ -3488,7 +3552,7 @@
       0
      ],
      "destination": [
-      "obj-74",
+      "obj-3",
       0
      ]
     }
@@ -3500,7 +3564,19 @@
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-75",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-75",
+      0
+     ],
+     "destination": [
+      "obj-76",
       0
      ]
     }
@@ -3512,7 +3588,7 @@
       0
      ],
      "destination": [
-      "obj-77",
+      "obj-3",
       0
      ]
     }
@@ -3520,11 +3596,11 @@
    {
     "patchline": {
      "source": [
-      "obj-77",
+      "obj-78",
       0
      ],
      "destination": [
-      "obj-3",
+      "obj-79",
       0
      ]
     }
@@ -3536,31 +3612,31 @@
       0
      ],
      "destination": [
-      "obj-80",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-80",
-      0
-     ],
-     "destination": [
-      "obj-81",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-81",
-      0
-     ],
-     "destination": [
       "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-81",
+      0
+     ],
+     "destination": [
+      "obj-82",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-82",
+      0
+     ],
+     "destination": [
+      "obj-83",
       0
      ]
     }
@@ -3572,18 +3648,6 @@
       0
      ],
      "destination": [
-      "obj-84",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-84",
-      0
-     ],
-     "destination": [
       "obj-3",
       0
      ]
@@ -3592,11 +3656,11 @@
    {
     "patchline": {
      "source": [
-      "obj-86",
+      "obj-85",
       0
      ],
      "destination": [
-      "obj-87",
+      "obj-86",
       0
      ]
     }
@@ -3604,7 +3668,7 @@
    {
     "patchline": {
      "source": [
-      "obj-87",
+      "obj-86",
       0
      ],
      "destination": [
@@ -3640,31 +3704,19 @@
    {
     "patchline": {
      "source": [
+      "obj-90",
+      0
+     ],
+     "destination": [
       "obj-91",
       0
-     ],
-     "destination": [
-      "obj-92",
-      0
      ]
     }
    },
    {
     "patchline": {
      "source": [
-      "obj-92",
-      0
-     ],
-     "destination": [
-      "obj-93",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-93",
+      "obj-91",
       0
      ],
      "destination": [
@@ -3676,11 +3728,11 @@
    {
     "patchline": {
      "source": [
-      "obj-96",
+      "obj-93",
       0
      ],
      "destination": [
-      "obj-97",
+      "obj-94",
       0
      ]
     }
@@ -3688,7 +3740,43 @@
    {
     "patchline": {
      "source": [
-      "obj-97",
+      "obj-94",
+      0
+     ],
+     "destination": [
+      "obj-95",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-95",
+      0
+     ],
+     "destination": [
+      "obj-3",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-98",
+      0
+     ],
+     "destination": [
+      "obj-99",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-99",
       0
      ],
      "destination": [

@@ -19,6 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 FADERS = ("density", "register", "spread", "motion")
 OBJECTIVES = ("first_pitch", "longest_notes", "shortest_notes", "pitch_range", "in_scale")  # segue_live.js's order
+FUSE_METHODS = ("fuse: default", "fuse: flow", "fuse: generator")  # segue_live.js's FUSE_METHODS, in order
 
 
 class Patcher:
@@ -152,6 +153,9 @@ def build() -> dict:
                 (260 + 58 * index, 60, 44, 48), command)
     setting(p, live, "live.toggle", "use faders", live_parameter("use faders", 2, 0, 1, 0), (600, 320, 15, 15),
             (260, 115, 15, 15), "param use_faders")
+    setting(p, live, "live.menu", "fuse method", live_parameter("fuse method", 2, 0, len(FUSE_METHODS) - 1, 0,
+                                                                items=FUSE_METHODS),
+            (600, 360, 100, 15), (100, 115, 110, 15), "param fuse_method")
 
     pad = p.add("pictslider", (20, 430, 80, 80), 2, 2, presentation=(8, 62, 80, 80), varname="style pad",
                 bottomvalue=0, topvalue=127, leftvalue=0, rightvalue=127)

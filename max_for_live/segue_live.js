@@ -16,11 +16,13 @@ var OPS = { "continue": 1, "interpolate": 1, "fuse": 1, "faders": 1, "generate":
             "optimize": 1 };
 var ON_CLIP_A = { "continue": 1, "interpolate": 1, "fuse": 1, "faders": 1, "restyle": 1, "refine": 1 };  // the rest make new material
 var OBJECTIVES = ["first_pitch", "longest_notes", "shortest_notes", "pitch_range", "in_scale"];  // the menu's order
+var FUSE_METHODS = ["", "flow", "generator"];  // the fuse menu's order; "" leaves the server's default
 
 var state = {
     a: null,            // path of clip A, e.g. "live_set tracks 0 clip_slots 2 clip"
     b: null,
     params: { bars: 4, variations: 1, temperature: 1.0, steps: 5, iterations: 1, style_x: 0.5, style_y: 0.5,
+              fuse_method: "",
               use_faders: 0,  // continue and generate take the fader dials only when use_faders is on
               genre: "", amount: 1.0, max_iterations: 8, objective: "first_pitch", target: "", budget: 64 },
     host: "127.0.0.1",
@@ -130,9 +132,12 @@ function buildRequest(op, params, faders, clipA, clipB) {
                  temperature: params.temperature, faders: shaping };
     if (op === "interpolate")
         return { a: need(clipA, "A"), b: need(clipB, "B"), steps: params.steps };
-    if (op === "fuse")
-        return { left: need(clipA, "A"), right: need(clipB, "B"), style: [params.style_x, params.style_y],
-                 iterations: params.iterations };
+    if (op === "fuse") {
+        var fusion = { left: need(clipA, "A"), right: need(clipB, "B"), style: [params.style_x, params.style_y],
+                       iterations: params.iterations };
+        if (params.fuse_method) fusion.method = params.fuse_method;
+        return fusion;
+    }
     if (op === "faders") return { clip: need(clipA, "A"), faders: faders };
     var genre = parseGenre(params.genre);
     var withGenre = function (request) {
@@ -312,6 +317,7 @@ function param(name) {
     var value = Array.prototype.slice.call(arguments, 1).join(" ");
     if (arguments.length === 2) value = arguments[1];
     if (name === "objective" && typeof value === "number") value = OBJECTIVES[value] || OBJECTIVES[0];
+    if (name === "fuse_method" && typeof value === "number") value = FUSE_METHODS[value] || "";
     if ((name === "genre" || name === "target") && value === "bang") value = "";  // [route text] of an emptied box
     state.params[name] = value;
 }

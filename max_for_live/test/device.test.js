@@ -151,6 +151,10 @@ test("interpolate and fuse need clip B and say so", () => {
   const request = JSON.parse(sent.find((s) => s[0] === 0)[4]);
   assert.deepEqual(request.style, [0.2, 0.5]);
   assert.equal(request.right.notes.length, 2);
+  assert.equal("method" in request, false);  // the menu's first item leaves the server's default
+  device.param("fuse_method", 2);  // the menu's index: generator
+  device.run("fuse");
+  assert.equal(JSON.parse(sent.filter((s) => s[0] === 0)[1][4]).method, "generator");
 });
 
 test("generate writes into the selected track, even with clip A picked elsewhere", () => {
