@@ -335,6 +335,8 @@ def thread_counts(bundle: Path, count: int) -> list[tuple[int, str, float, float
 
 def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     """Run everything and return the markdown report."""
+    info = Engine(bundle).info()
+    fusion = info.get("fusion", {})
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {machine()}, "
              f"Python {platform.python_version()}, bundle `{bundle.name}`, with "
              f"`python benchmarks/latency.py --requests {count}`.", ""]
@@ -350,7 +352,7 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     process, port, _ = start_server(bundle)
     lines += ["### OSC round trip (127.0.0.1, 4-bar clips, sequential requests)", "",
               f"{count} requests per op after {warmup} warm-up requests; `fuse` by the bundle's default method "
-              f"({Engine(bundle).info().get('fusion', {}).get('method')}). Targets: p50 ≤ 3 ms and p99 ≤ 10 ms "
+              f"({fusion.get('method')}). Targets: p50 ≤ 3 ms and p99 ≤ 10 ms "
               "for info … generate (issue 3); p99 ≤ 10 ms for fuse and continue (issue 4), restyle and refine (issue 7).", "",
               "| op | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
     try:
@@ -361,7 +363,6 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         if "refine" in ops:  # the worst case: no fixed point, every step of the default 8
             times = round_trips(port, "refine", longest_refine(Engine(bundle)), count, warmup)
             lines.append(timing_row("refine, all 8 steps", times))
-        fusion = Engine(bundle).info().get("fusion", {})
         for method in (m for m in fusion.get("methods", []) if m != fusion["method"]):  # the default is fuse's row
             times = round_trips(port, "fuse", requests(["fuse"])["fuse"] | {"method": method}, count, warmup)
             lines.append(timing_row(f"fuse, method {method}", times))
@@ -397,7 +398,6 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         lines += [f"| {b} | {q:.3f} | {f:.3f} | {t:.3f} |" for b, q, f, t in batches]
     except ImportError:
         lines += ["(PyTorch comparison skipped: install the `train` extra.)"]
-    info = Engine(bundle).info()
     if info["recursion"] != "float encoder":
         lines += refine_recursions(bundle, count)
     if info.get("judge") == "int8":
