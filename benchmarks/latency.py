@@ -166,7 +166,10 @@ class EagerLatent:
         with self.torch.no_grad():
             return self.judge_model(self.torch.from_numpy(np.asarray(phrases, dtype=np.int64))).numpy()
 
-    def continuation_flow(self, left, noise, source=None, start=None):
+    def continuation_flow(self, left, noise):
+        return self.pairs.continuation_flow(left, noise)
+
+    def fusion_flow(self, left, noise, source, start):
         return self.pairs.continuation_flow(left, noise, source, start)
 
     @property

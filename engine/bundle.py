@@ -202,7 +202,7 @@ def load_bundle(path: str | Path | None = None, verify: bool = True) -> Bundle:
             _require(sha256_of(file_path) == entry["sha256"], path,
                      f"{role} file {entry['path']} is corrupt (sha256 does not match the manifest)")
     for role, section in (("decoder", "quantization"), ("encoder", "encoder_quantization"),
-                          ("judge", "judge_quantization")):
+                          ("judge", "judge_quantization"), ("continuation", "flow_quantization")):
         if f"{role}_int8" in manifest["files"]:
             made_from = manifest.get(section, {}).get(f"{role}_sha256")
             _require(made_from == manifest["files"][role]["sha256"], path,

@@ -86,4 +86,4 @@ def fuse_latents(model: "LatentModel", method: str, left: np.ndarray, right: np.
     if method == "generator":
         return model.fuse(left, right, style, similarity)
     noise = style_noise(np.asarray(style, dtype=np.float32), model.latent_size)
-    return left, model.continuation_flow(left, noise, right, start_time(np.asarray(similarity, dtype=np.float32)))
+    return left, model.fusion_flow(left, noise, right, start_time(np.asarray(similarity, dtype=np.float32)))

@@ -74,7 +74,8 @@ class LatentModel:
         the bundle's recursion twin when it has one and both flags are set, else on the int8 encoder
         twin (with the decoder above) when there is one and ``int8`` is set; ``fuse`` encodes its
         clips on the recursion twin's encoder too (:meth:`fusion_encode`). The judge's int8 twin,
-        likewise, picks among fusion candidates in its place."""
+        likewise, picks among fusion candidates in its place, and the continuation flow's int8 twin
+        fuses by the flow (:meth:`fusion_flow`); continuations stay on the float flow."""
         self.bundle = bundle
         options = session_options(threads)
         files = bundle.manifest["files"]
@@ -89,6 +90,9 @@ class LatentModel:
         judge = "judge_int8" if int8 and "judge" in files and "judge_int8" in files else "judge"
         if judge == "judge_int8":
             roles[judge] = judge
+        fusion_flow = "continuation_int8" if int8 and "continuation_int8" in files else "continuation"
+        if fusion_flow == "continuation_int8":
+            roles[fusion_flow] = fusion_flow
         self._sessions = {}
         try:
             for role, file_role in roles.items():
@@ -101,6 +105,7 @@ class LatentModel:
         # The twin's encoder learned the encoder's means; fuse encoding on it scored the same (model card).
         self.fusion_encoder_role = recursion[0] if recursion == RECURSION_TWIN_ROLES else "encoder"
         self.judge_role = judge if judge in roles else None
+        self.fusion_flow_role = fusion_flow if fusion_flow in roles else None
         self._decoder = self._sessions["decoder"]
 
     @property
@@ -169,20 +174,25 @@ class LatentModel:
         session = self._sessions.get("continuation")
         return session is not None and "start" in {graph_input.name for graph_input in session.get_inputs()}
 
-    def continuation_flow(self, left: np.ndarray, noise: np.ndarray, source: np.ndarray | None = None,
-                          start: np.ndarray | None = None) -> np.ndarray:
-        """The continuation flow's right latents (B, d) for left latents and noise (B, d); with
-        ``source`` right latents (B, d) and ``start`` times (B, 1), each row starts partway, from
-        its source (see ``training.pair_models.ContinuationFlow``)."""
+    def continuation_flow(self, left: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """The continuation flow's right latents (B, d) for left latents and noise (B, d)."""
         left = np.asarray(left, dtype=np.float32)
         feed = {"left": left, "noise": np.asarray(noise, dtype=np.float32)}
-        if self.flow_starts_partway:
-            feed["source"] = np.zeros_like(left) if source is None else np.asarray(source, dtype=np.float32)
-            feed["start"] = np.zeros((len(left), 1), np.float32) if start is None else np.asarray(start, np.float32)
-        elif start is not None:
+        if self.flow_starts_partway:  # from noise, the whole path
+            feed |= {"source": np.zeros_like(left), "start": np.zeros((len(left), 1), np.float32)}
+        return self._sessions["continuation"].run(None, feed)[0]
+
+    def fusion_flow(self, left: np.ndarray, noise: np.ndarray, source: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """The continuation flow's right latents (B, d) for left latents and noise (B, d), each row
+        started partway, at ``start`` (B, 1), from its ``source`` right latent (B, d) (see
+        ``training.pair_models.ContinuationFlow``), as flow fusion runs it: on the flow's int8
+        twin when the bundle has one (and ``int8`` is set)."""
+        if not self.flow_starts_partway:
             raise BundleError(f"bundle {self.bundle.path}: its continuation flow cannot start partway; re-export it "
                               "with python -m training export-pairs --keep-fusion --keep-continuation")
-        return self._sessions["continuation"].run(None, feed)[0]
+        feed = {"left": left, "noise": noise, "source": source, "start": start}
+        return self._sessions[self.fusion_flow_role].run(
+            None, {name: np.asarray(value, dtype=np.float32) for name, value in feed.items()})[0]
 
     def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mixture parameters of p(z_R | z_L): log-weights (B, K), means and log-stds (B, K, d)."""

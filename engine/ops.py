@@ -85,6 +85,8 @@ class Engine:
                            "methods": flow_fusion.available(self.model), "method": flow_fusion.default_method(self.model)}}
                if self.model.has("fusion") else {}),
             **({"judge": "int8" if self.model.judge_role == "judge_int8" else "float"} if self.model.has("judge") else {}),
+            **({"fuse_flow": "int8" if self.model.fusion_flow_role == "continuation_int8" else "float"}
+               if self.model.flow_starts_partway else {}),
             **({"genre_fusion": [list(f.genres) for f in self.bundle.genre_fusions]} if self.bundle.genre_fusions else {}),
             **({"genre_prior": manifest["genre_prior"]["genres"]} if self.model.has("genre_prior") else {}),
         }

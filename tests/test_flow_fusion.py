@@ -36,12 +36,12 @@ def test_the_flow_started_partway_matches_pytorch_and_starts_from_its_source(tin
     start = np.linspace(0.1, 0.9, 5, dtype=np.float32)[:, None]
     with torch.no_grad():
         eager = flow(*map(torch.from_numpy, (left, noise, source, start))).numpy()
-    assert np.allclose(eager, latent.continuation_flow(left, noise, source, start), atol=1e-4)
+    assert np.allclose(eager, latent.fusion_flow(left, noise, source, start), atol=1e-4)
     assert latent.flow_starts_partway
     # Start 0 is the plain continuation, whatever the source; a start near 1 barely leaves the source.
     plain = latent.continuation_flow(left, noise)
-    assert np.allclose(latent.continuation_flow(left, noise, source, np.zeros((5, 1), np.float32)), plain, atol=1e-6)
-    late = latent.continuation_flow(left, noise, source, np.full((5, 1), 0.999, np.float32))
+    assert np.allclose(latent.fusion_flow(left, noise, source, np.zeros((5, 1), np.float32)), plain, atol=1e-6)
+    late = latent.fusion_flow(left, noise, source, np.full((5, 1), 0.999, np.float32))
     assert np.abs(late - source).max() < 0.1 * np.abs(plain - source).max()
 
 

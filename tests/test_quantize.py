@@ -1,6 +1,6 @@
 """The int8 twins: `python -m training quantize` adds them; the engine plays the int8 decoder, runs
-refine's recursion on the int8 encoder and picks fusion candidates with the int8 judge; the float
-graphs stay the reference."""
+refine's recursion on the int8 encoder, picks fusion candidates with the int8 judge and fuses by
+the int8 continuation flow; the float graphs stay the reference."""
 import json
 import shutil
 
@@ -99,28 +99,84 @@ def test_the_int8_judge_picks_fusion_candidates_with_its_measured_agreement(int8
     assert len(heard) == 1 and heard[0].shape == (4, 128), "fuse's picks go through the int8 judge"
 
 
+@pytest.fixture(scope="module")
+def int8_flow_bundle(tiny_pair_bundle, tiny_corpus, tmp_path_factory):
+    from training.quantize import add_int8_flow
+
+    return with_twins(tiny_pair_bundle, tiny_corpus, tmp_path_factory.mktemp("int8-flow"), add_int8_flow)
+
+
+def test_the_int8_flow_fuses_by_the_flow_and_continuations_stay_float(int8_flow_bundle, tiny_pair_bundle):
+    from engine import Engine, flow_fusion, parse_clip
+    from training.quantize import PICK_SIMILARITIES
+
+    bundle = load_bundle(int8_flow_bundle)
+    entry = bundle.manifest["flow_quantization"]
+    assert entry["continuation_sha256"] == load_bundle(tiny_pair_bundle).manifest["files"]["continuation"]["sha256"]
+    assert set(entry["fusion_agreement"]) == {f"similarity={s:g}" for s in PICK_SIMILARITIES}
+    for measured in entry["fusion_agreement"].values():
+        assert 0.0 <= measured["token_agreement"] <= 1.0 and measured["latent_error_in_posterior_std"] >= 0.0
+    int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
+    assert (int8.fusion_flow_role, reference.fusion_flow_role) == ("continuation_int8", "continuation")
+    rng = np.random.default_rng(3)
+    left, noise, source = (rng.standard_normal((5, bundle.latent_size)).astype(np.float32) for _ in range(3))
+    start = np.full((5, 1), 0.4, np.float32)
+    fused, float_fused = int8.fusion_flow(left, noise, source, start), reference.fusion_flow(left, noise, source, start)
+    assert not np.array_equal(fused, float_fused), "the int8 graph is another graph"
+    assert np.abs(fused - float_fused).mean() < 0.2 * np.abs(float_fused - source).mean(), "and close to the float one"
+    assert np.array_equal(int8.continuation_flow(left, noise), reference.continuation_flow(left, noise))
+    engine = Engine(bundle)
+    assert engine.info()["fuse_flow"] == "int8" and Engine(bundle, int8=False).info()["fuse_flow"] == "float"
+    heard = []
+    session = engine.model._sessions["continuation_int8"]
+    engine.model._sessions["continuation_int8"] = type("Heard", (), {
+        "run": lambda self, names, feed: heard.append(feed) or session.run(names, feed)})()
+    clip = parse_clip({"length": 16, "notes": [{"pitch": 60 + i % 7, "start_time": i, "duration": 1} for i in range(16)]})
+    engine.fuse(clip, clip, similarity=0.3, method="flow")
+    assert len(heard) == 1, "flow fusion runs on the int8 flow"
+    assert np.allclose(heard[0]["start"], flow_fusion.start_time(np.float32(0.3)))
+
+
+def test_re_exporting_another_flow_drops_its_stale_int8_twin(int8_flow_bundle, tmp_path):
+    from training.export_pairs import export_pairs
+
+    kept, changed = tmp_path / "kept", tmp_path / "changed"
+    for copy in (kept, changed):
+        shutil.copytree(int8_flow_bundle, copy)
+    export_pairs(kept, None, None)
+    assert "continuation_int8" in load_bundle(kept).manifest["files"], "the same flow keeps its twin"
+    steps = load_bundle(changed).manifest["continuation"]["steps"]
+    export_pairs(changed, None, None, flow_steps=steps + 1)
+    manifest = load_bundle(changed).manifest
+    assert "continuation_int8" not in manifest["files"] and "flow_quantization" not in manifest
+    assert not (changed / "continuation_int8.onnx").exists()
+    assert LatentModel(load_bundle(changed)).fusion_flow_role == "continuation"
+
+
 def test_a_bundle_without_a_judge_gets_no_judge_twin(int8_bundle):
     bundle = load_bundle(int8_bundle)
     assert "judge_int8" not in bundle.manifest["files"] and LatentModel(bundle).judge_role is None
 
 
-@pytest.mark.parametrize("graph", ["decoder_int8", "encoder_int8", "judge_int8"])
-def test_quantizing_twice_gives_the_same_files(int8_bundle, int8_judge_bundle, tiny_corpus, tmp_path, graph):
-    from training.quantize import add_int8_decoder, add_int8_encoder, add_int8_judge
+@pytest.mark.parametrize("graph", ["decoder_int8", "encoder_int8", "judge_int8", "continuation_int8"])
+def test_quantizing_twice_gives_the_same_files(int8_bundle, int8_judge_bundle, int8_flow_bundle, tiny_corpus, tmp_path,
+                                               graph):
+    from training.quantize import add_int8_decoder, add_int8_encoder, add_int8_flow, add_int8_judge
 
-    source = int8_judge_bundle if graph == "judge_int8" else int8_bundle
+    source = {"judge_int8": int8_judge_bundle, "continuation_int8": int8_flow_bundle}.get(graph, int8_bundle)
     again = tmp_path / "again"
     shutil.copytree(source, again)
-    {"decoder_int8": add_int8_decoder, "encoder_int8": add_int8_encoder, "judge_int8": add_int8_judge}[graph](
-        again, tiny_corpus)
+    {"decoder_int8": add_int8_decoder, "encoder_int8": add_int8_encoder, "judge_int8": add_int8_judge,
+     "continuation_int8": add_int8_flow}[graph](again, tiny_corpus)
     assert (again / f"{graph}.onnx").read_bytes() == (source / f"{graph}.onnx").read_bytes()
 
 
 @pytest.mark.parametrize("role,section", [("decoder", "quantization"), ("encoder", "encoder_quantization"),
-                                          ("judge", "judge_quantization")])
-def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, int8_judge_bundle, tmp_path, role, section):
+                                          ("judge", "judge_quantization"), ("continuation", "flow_quantization")])
+def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, int8_judge_bundle, int8_flow_bundle, tmp_path,
+                                                         role, section):
     stale = tmp_path / "stale"
-    shutil.copytree(int8_judge_bundle if role == "judge" else int8_bundle, stale)
+    shutil.copytree({"judge": int8_judge_bundle, "continuation": int8_flow_bundle}.get(role, int8_bundle), stale)
     manifest = json.loads((stale / "manifest.json").read_text())
     manifest[section][f"{role}_sha256"] = "0" * 64
     (stale / "manifest.json").write_text(json.dumps(manifest))

@@ -296,7 +296,7 @@ def _export_judge(args: argparse.Namespace) -> int:
 def _quantize(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus
     from engine.bundle import load_bundle
-    from training.quantize import add_int8_decoder, add_int8_encoder, add_int8_judge
+    from training.quantize import add_int8_decoder, add_int8_encoder, add_int8_flow, add_int8_judge
 
     corpus = build_corpus(limit=args.limit)
     decoder = add_int8_decoder(args.bundle, corpus)
@@ -307,6 +307,9 @@ def _quantize(args: argparse.Namespace) -> int:
     if "judge" in load_bundle(args.bundle).manifest["files"]:
         judge = add_int8_judge(args.bundle, corpus)
         print(f"added an int8 judge for fusion's picks: it keeps the float judge's candidate {judge['pick_agreement']}")
+    if load_bundle(args.bundle).manifest.get("continuation", {}).get("kind") == "flow":
+        flow = add_int8_flow(args.bundle, corpus)
+        print(f"added an int8 continuation flow for flow fusion: {flow['fusion_agreement']}")
     return 0
 
 
@@ -489,8 +492,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="styles fusion tries per iteration by default (default 8)")
     judge.set_defaults(func=_export_judge)
     quantize = commands.add_parser(
-        "quantize", help="add int8 twins of the decoder (the engine plays it), the encoder (refine's recursion) "
-                         "and the judge (fusion's picks)")
+        "quantize", help="add int8 twins of the decoder (the engine plays it), the encoder (refine's recursion), "
+                         "the judge (fusion's picks) and the continuation flow (flow fusion)")
     quantize.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     quantize.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
     quantize.set_defaults(func=_quantize)

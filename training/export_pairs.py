@@ -120,6 +120,15 @@ def add_latent_generator(bundle_dir: Path, role: str, generator: nn.Module, inpu
     return manifest
 
 
+def _drop_flow_twin(staging: Path, manifest: dict) -> None:
+    """Remove the continuation flow's int8 twin, quantized from a graph no longer in the bundle
+    (``python -m training quantize`` makes it again)."""
+    twin = manifest["files"].pop("continuation_int8", None)
+    if twin is not None:
+        (staging / twin["path"]).unlink()
+    manifest.pop("flow_quantization", None)
+
+
 def _add_pair_models(staging: Path, generator: FusionGenerator, density: ContinuationDensity | ContinuationFlow,
                      settings: dict[str, dict]) -> dict:
     size = load_bundle(staging).latent_size
@@ -144,6 +153,8 @@ def _add_pair_models(staging: Path, generator: FusionGenerator, density: Continu
     manifest["continuation"] = {"kind": "flow", "steps": density.steps, "guidance": density.guidance} if flow else {
         "kind": "mixture", "components": density.components}
     manifest["continuation"]["training"] = settings["continuation"]
+    if manifest.get("flow_quantization", {}).get("continuation_sha256") != manifest["files"]["continuation"]["sha256"]:
+        _drop_flow_twin(staging, manifest)
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     latent = LatentModel(load_bundle(staging))
     arrays = {name: value.numpy() for name, value in continuation_feed.items()}
@@ -151,7 +162,7 @@ def _add_pair_models(staging: Path, generator: FusionGenerator, density: Continu
         expected_fusion = generator(*feed.values())
         expected_continuation = density(*continuation_feed.values())
     if flow:  # one output, where the mixture has three
-        expected_continuation, got_continuation = (expected_continuation,), (latent.continuation_flow(**arrays),)
+        expected_continuation, got_continuation = (expected_continuation,), (latent.run("continuation", arrays)[0],)
     else:
         got_continuation = latent.continuation(arrays["left"])
     got_fusion = latent.fuse(*(feed[k].numpy() for k in ("left", "right", "style")),

@@ -1,4 +1,5 @@
-"""``python -m training quantize``: add int8 twins of the decoder and the encoder to a bundle.
+"""``python -m training quantize``: add int8 twins of the decoder, the encoder, the judge and the
+continuation flow to a bundle.
 
 Static QDQ quantization (per-channel int8 weights in 7 bits, uint8 activations), calibrated
 on the latents the engine decodes in use: training-split posterior means, the same with every
@@ -20,11 +21,19 @@ speed; every other op encodes with the float encoder the evaluations measured.
 The int8 judge (same recipe, calibrated on real and shuffled training phrases, what it learned
 from) picks among fusion candidates, the judge's only use; the manifest records how often it keeps
 the float judge's candidate when test windows are fused as the engine fuses them.
+
+The continuation flow's int8 twin serves only flow fusion, the default ``fuse``; continuations
+stay on the float flow their evaluation measured. Its many small matrix products (the flow's
+unrolled steps) gained most from dynamic quantization, which quantizes each layer's input as it
+comes and needs no calibration: static QDQ was slower and further from the float flow on fusion's
+inputs. The manifest records how far its fused right latents land from the float flow's, and how
+often they decode to the same tokens, when test windows are fused as the engine fuses them.
 """
 from __future__ import annotations
 
 import json
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -42,6 +51,11 @@ CALIBRATION_WINDOWS = 400
 AGREEMENT_WINDOWS = 2000
 SEED = 0
 NOISE_SCALE = 0.1  # posterior standard deviations, for the agreement's scale
+DYNAMIC_METHOD = ("dynamic: per-channel int8 weights (7-bit), each layer's input quantized per call to uint8; "
+                  "float16-stored weights folded to float32 first")
+# A method's name for the manifest, and the function that writes the twin of a graph (source, out) and
+# returns the layers it kept float.
+Quantizer = tuple[str, Callable[[Path, Path], list[str]]]
 
 
 def use_latents(bundle: Bundle, model: LatentModel, tokens: np.ndarray, seed: int) -> dict[str, np.ndarray]:
@@ -109,18 +123,66 @@ def sample_windows(corpus: Corpus) -> dict[str, np.ndarray]:
             for split, size in (("train", CALIBRATION_WINDOWS), ("test", AGREEMENT_WINDOWS))}
 
 
-def add_twin(bundle_dir: Path, role: str, section: str, feeds: list[dict[str, np.ndarray]], settings: dict,
+def statically(feeds: list[dict[str, np.ndarray]]) -> Quantizer:
+    """The static quantizer (:func:`quantize_graph`) calibrated on ``feeds``."""
+    return METHOD, lambda source, out: quantize_graph(source, feeds, out)
+
+
+def quantize_dynamically(source: Path, out: Path) -> list[str]:
+    """Write the dynamic int8 twin of the float graph ``source`` to ``out``: every Gemm and MatMul
+    with per-channel int8 weights (7-bit, as above) and its input quantized on the fly; returns the
+    layers kept float (none)."""
+    import onnx
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folded = Path(scratch) / "folded.onnx"
+        # The quantizer needs float32 weights: basic optimisation folds each float16 weight's Cast.
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+        graph = onnx.load(str(folded))
+        untie_weights(graph)
+        onnx.save(graph, str(folded))
+        quantize_dynamic(str(folded), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["Gemm", "MatMul"],
+                         per_channel=True, reduce_range=True)
+    return []
+
+
+def untie_weights(graph) -> None:
+    """Give each Gemm and MatMul its own copy of a weight that several share (the flow's unrolled
+    steps share one network), which the quantizer cannot quantize in place."""
+    from onnx import TensorProto
+
+    weights = {tensor.name: tensor for tensor in graph.graph.initializer}
+    uses = Counter(name for node in graph.graph.node for name in node.input)
+    for node in graph.graph.node:
+        if node.op_type not in ("Gemm", "MatMul"):
+            continue
+        for position, name in enumerate(node.input):
+            if name in weights and uses[name] > 1:
+                copy = TensorProto()
+                copy.CopyFrom(weights[name])
+                copy.name = f"{name}::{node.name}"
+                graph.graph.initializer.append(copy)
+                node.input[position] = copy.name
+
+
+def add_twin(bundle_dir: Path, role: str, section: str, quantizer: Quantizer, settings: dict,
              measure: Callable[[Path], dict]) -> dict:
-    """Quantize the bundle's ``role`` graph on calibration ``feeds`` and add it as ``{role}_int8`` (via
+    """Quantize the bundle's ``role`` graph with ``quantizer`` and add it as ``{role}_int8`` (via
     a staging copy, so a failure leaves the bundle as it was). The manifest's ``section`` records the
-    float graph it was made from (the engine refuses a stale twin), ``settings``, the layers kept float,
-    and what ``measure`` finds in the staged bundle; returns that section."""
+    float graph it was made from (the engine refuses a stale twin), the method, ``settings``, the layers
+    kept float, and what ``measure`` finds in the staged bundle; returns that section."""
     twin = f"{role}_int8"
+    method, quantize = quantizer
     with staged_bundle(bundle_dir) as staging:
         manifest = json.loads((staging / "manifest.json").read_text())
-        kept_float = quantize_graph(staging / manifest["files"][role]["path"], feeds, staging / f"{twin}.onnx")
+        kept_float = quantize(staging / manifest["files"][role]["path"], staging / f"{twin}.onnx")
         manifest["files"][twin] = {"path": f"{twin}.onnx", "sha256": sha256_of(staging / f"{twin}.onnx")}
-        manifest[section] = {f"{role}_sha256": manifest["files"][role]["sha256"], "method": METHOD, **settings,
+        manifest[section] = {f"{role}_sha256": manifest["files"][role]["sha256"], "method": method, **settings,
                              "float_layers": kept_float}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         manifest[section] |= measure(staging)
@@ -141,7 +203,7 @@ def add_int8_decoder(bundle_dir: Path, corpus: Corpus) -> dict:
         return {"token_agreement": token_agreement(played, LatentModel(load_bundle(staging)).decode, tested),
                 "float_under_noise": token_agreement(played, reference.decode, with_noise(bundle, tested))}
 
-    return add_twin(bundle_dir, "decoder", "quantization", batches("z", calibration),
+    return add_twin(bundle_dir, "decoder", "quantization", statically(batches("z", calibration)),
                     {"calibration_windows": len(windows["train"])}, measure)
 
 
@@ -162,7 +224,7 @@ def encoder_agreement(model: LatentModel, windows: np.ndarray) -> dict:
 def add_int8_encoder(bundle_dir: Path, corpus: Corpus) -> dict:
     """Quantize the bundle's encoder for ``refine``'s recursion and add it; returns the manifest entry."""
     windows = sample_windows(corpus)
-    return add_twin(bundle_dir, "encoder", "encoder_quantization", batches("tokens", windows["train"]),
+    return add_twin(bundle_dir, "encoder", "encoder_quantization", statically(batches("tokens", windows["train"])),
                     {"used_by": ["refine"], "calibration_windows": len(windows["train"])},
                     lambda staging: encoder_agreement(LatentModel(load_bundle(staging)), windows["test"]))
 
@@ -178,20 +240,27 @@ def judge_phrases(corpus: Corpus, split: str, count: int, seed: int) -> np.ndarr
                            np.concatenate([left[picked], right[rng.permutation(picked)]], axis=1)]).astype(np.int64)
 
 
+def test_pairs_in_one_key(bundle_dir: Path, corpus: Corpus, rng: np.random.Generator):
+    """``PICK_PAIRS`` random pairs of test windows, encoded and put in one key as ``fuse`` does
+    (a :class:`training.key_matching.FusionInputs`)."""
+    from training.evaluate import BundleBackend
+    from training.key_matching import shuffled_in_one_key
+
+    backend = BundleBackend(bundle_dir, fusion=True)
+    windows = corpus.windows[corpus.select("test")].astype(np.int64)
+    return shuffled_in_one_key(backend, windows, backend.model.fusion_encode(windows)[0], PICK_PAIRS, rng)
+
+
 def pick_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 4) -> dict[str, float]:
     """Per similarity, the fraction of random test-window pairs (put in one key, as ``fuse`` does)
     where the int8 judge keeps the candidate the float judge keeps among the bundle's default
     styles, both hearing the same joins (as the engine plays them)."""
     from engine import Engine, picking
-    from training.evaluate import BundleBackend
-    from training.key_matching import shuffled_in_one_key
 
     engine, float_judge = Engine(bundle_dir), LatentModel(load_bundle(bundle_dir), int8=False).judge
     count = picking.candidate_count(engine, None)
-    windows = corpus.windows[corpus.select("test")].astype(np.int64)
     rng = np.random.default_rng(seed)
-    inputs = shuffled_in_one_key(BundleBackend(bundle_dir, fusion=True), windows, engine.model.fusion_encode(windows)[0],
-                                 PICK_PAIRS, rng)
+    inputs = test_pairs_in_one_key(bundle_dir, corpus, rng)
     styles = picking.candidate_styles(rng.random((PICK_PAIRS, 2)).astype(np.float32), count)
     agreement = {}
     for similarity in PICK_SIMILARITIES:
@@ -206,6 +275,35 @@ def add_int8_judge(bundle_dir: Path, corpus: Corpus) -> dict:
     """Quantize the bundle's judge, which picks among fusion candidates, and add it; returns the
     manifest entry."""
     calibration = judge_phrases(corpus, "train", CALIBRATION_WINDOWS // 2, SEED + 5)
-    return add_twin(bundle_dir, "judge", "judge_quantization", batches("phrases", calibration),
+    return add_twin(bundle_dir, "judge", "judge_quantization", statically(batches("phrases", calibration)),
                     {"calibration_phrases": len(calibration)},
                     lambda staging: {"pick_agreement": pick_agreement(staging, corpus)})
+
+
+def flow_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 6) -> dict[str, dict[str, float]]:
+    """Per similarity, how flow fusion on the int8 flow compares with the float flow on random
+    test-window pairs in one key, each at a random pad point: the right latents' mean error in
+    posterior standard deviations, and how often the engine's decoder plays the same token for them."""
+    from engine import flow_fusion
+
+    bundle = load_bundle(bundle_dir)
+    int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
+    rng = np.random.default_rng(seed)
+    inputs = test_pairs_in_one_key(bundle_dir, corpus, rng)
+    style = rng.random((PICK_PAIRS, 2)).astype(np.float32)
+    agreement = {}
+    for similarity in PICK_SIMILARITIES:
+        strength = np.full((PICK_PAIRS, 1), similarity, dtype=np.float32)
+        right = [flow_fusion.fuse_latents(model, "flow", inputs.left, inputs.right, style, strength)[1]
+                 for model in (int8, reference)]
+        agreement[f"similarity={similarity:g}"] = {
+            "latent_error_in_posterior_std": round(float(np.mean(np.abs(right[0] - right[1]) / bundle.latent_std)), 4),
+            "token_agreement": round(float(np.mean(int8.decode(right[0]) == int8.decode(right[1]))), 4)}
+    return agreement
+
+
+def add_int8_flow(bundle_dir: Path, corpus: Corpus) -> dict:
+    """Quantize the bundle's continuation flow for flow fusion and add it; returns the manifest entry."""
+    return add_twin(bundle_dir, "continuation", "flow_quantization", (DYNAMIC_METHOD, quantize_dynamically),
+                    {"used_by": ["fuse by the flow"]},
+                    lambda staging: {"fusion_agreement": flow_agreement(staging, corpus)})
