@@ -388,7 +388,7 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
         lines += ["### ONNX Runtime against eager PyTorch (1 thread each)", "",
                   "Median of the op called in-process. *Shipped* is the engine as it runs: ONNX with the int8 "
                   "twins (`python -m training quantize`); *float* is ONNX with the bundle's float reference "
-                  "graphs (decoder, and judge for `fuse`); PyTorch runs the float weights. The three alternate in 5 rounds, and the last column "
+                  "graphs (decoder, and judge and flow for `fuse`); PyTorch runs the float weights. The three alternate in 5 rounds, and the last column "
                   "gives the lowest and highest round's shipped speed-up. Target: ONNX at least 3× faster. For `refine`, "
                   "*shipped* runs the recursion twin, which may take another number of steps on this clip than the "
                   "float model (\"What `refine`'s recursion runs on\", below), so compare PyTorch with *float* there.", "",
@@ -409,6 +409,9 @@ def report(bundle: Path, count: int, warmup: int, cold_runs: int) -> str:
     if info.get("fuse_encoder") == "twin":
         lines += fuse_component(bundle, count, "encoder", "fusion_encoder_role",
                                 {"recursion twin's (shipped)": "recursion_encoder", "float": "encoder"})
+    if info.get("fuse_flow") == "int8":
+        lines += fuse_component(bundle, count, "flow", "fusion_flow_role",
+                                {"int8 twin (shipped)": "continuation_int8", "float": "continuation"})
     lines += ["", "### Where each op's time goes (in-process, as shipped)", "",
               "Time inside ONNX Runtime's calls against the engine's own code around them (parsing, key "
               "holding, clips). Medians per call.", "",

@@ -191,3 +191,18 @@ def test_a_twin_of_another_bundle_is_not_exported_into_this_one(twin_bundle, tin
     with pytest.raises(SystemExit, match="copies another decoder than .*training recursion-twin --bundle"):
         export_recursion_twin(twin_bundle, other, tiny_corpus)
     assert (twin_bundle / "manifest.json").read_bytes() == before
+
+
+def test_quantizing_the_encoder_beside_a_twin_measures_the_int8_encoder(twin_bundle, tiny_corpus, tmp_path):
+    from training.quantize import add_int8_encoder, encoder_agreement, sample_windows
+
+    bundle = tmp_path / "tiny"
+    shutil.copytree(twin_bundle, bundle)
+    entry = add_int8_encoder(bundle, tiny_corpus)
+    test_windows = sample_windows(tiny_corpus)["test"]
+    int8_encoder = LatentModel(load_bundle(bundle), recursion_twin=False)
+    assert int8_encoder.recursion_encoder_role == "encoder_int8"
+    assert entry == load_bundle(bundle).manifest["encoder_quantization"]
+    assert {key: entry[key] for key in ("latent_error_in_posterior_std", "step_token_agreement")} == {
+        key: encoder_agreement(int8_encoder, test_windows)[key]
+        for key in ("latent_error_in_posterior_std", "step_token_agreement")}

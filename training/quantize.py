@@ -226,7 +226,9 @@ def add_int8_encoder(bundle_dir: Path, corpus: Corpus) -> dict:
     windows = sample_windows(corpus)
     return add_twin(bundle_dir, "encoder", "encoder_quantization", statically(batches("tokens", windows["train"])),
                     {"used_by": ["refine"], "calibration_windows": len(windows["train"])},
-                    lambda staging: encoder_agreement(LatentModel(load_bundle(staging)), windows["test"]))
+                    # measured on the twin itself, not on a recursion twin that may stand in for it
+                    lambda staging: encoder_agreement(LatentModel(load_bundle(staging), recursion_twin=False),
+                                                      windows["test"]))
 
 
 def judge_phrases(corpus: Corpus, split: str, count: int, seed: int) -> np.ndarray:
