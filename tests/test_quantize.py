@@ -20,6 +20,14 @@ def with_twins(source, corpus, directory, *adders):
     return bundle
 
 
+def scale_clip():
+    """Sixteen quarter notes climbing a scale fragment, for fusing a clip with itself."""
+    from engine import parse_clip
+
+    return parse_clip({"length": 16, "notes": [{"pitch": 60 + i % 7, "start_time": i, "duration": 1}
+                                               for i in range(16)]})
+
+
 @pytest.fixture(scope="module")
 def int8_bundle(tiny_bundle, tiny_corpus, tmp_path_factory):
     from training.quantize import add_int8_decoder, add_int8_encoder
@@ -77,7 +85,7 @@ def int8_judge_bundle(tiny_judge_bundle, tiny_corpus, tmp_path_factory):
 
 
 def test_the_int8_judge_picks_fusion_candidates_with_its_measured_agreement(int8_judge_bundle, tiny_judge_bundle):
-    from engine import Engine, parse_clip
+    from engine import Engine
     from training.quantize import PICK_SIMILARITIES
 
     bundle = load_bundle(int8_judge_bundle)
@@ -94,7 +102,7 @@ def test_the_int8_judge_picks_fusion_candidates_with_its_measured_agreement(int8
     heard = []
     judge = engine.model.judge
     engine.model.judge = lambda joins: heard.append(joins) or judge(joins)
-    clip = parse_clip({"length": 16, "notes": [{"pitch": 60 + i % 7, "start_time": i, "duration": 1} for i in range(16)]})
+    clip = scale_clip()
     engine.fuse(clip, clip)
     assert len(heard) == 1 and heard[0].shape == (4, 128), "fuse's picks go through the int8 judge"
 
@@ -107,7 +115,9 @@ def int8_flow_bundle(tiny_pair_bundle, tiny_corpus, tmp_path_factory):
 
 
 def test_the_int8_flow_fuses_by_the_flow_and_continuations_stay_float(int8_flow_bundle, tiny_pair_bundle):
-    from engine import Engine, flow_fusion, parse_clip
+    import onnx
+
+    from engine import Engine, flow_fusion
     from training.quantize import PICK_SIMILARITIES
 
     bundle = load_bundle(int8_flow_bundle)
@@ -118,6 +128,12 @@ def test_the_int8_flow_fuses_by_the_flow_and_continuations_stay_float(int8_flow_
         assert 0.0 <= measured["token_agreement"] <= 1.0 and measured["latent_error_in_posterior_std"] >= 0.0
     int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
     assert (int8.fusion_flow_role, reference.fusion_flow_role) == ("continuation_int8", "continuation")
+    # The flow's unrolled steps share one network; the twin stores each int8 weight once too.
+    float_graph, twin = (onnx.load(str(bundle.file(role))) for role in ("continuation", "continuation_int8"))
+    matrices = [tensor for tensor in float_graph.graph.initializer if len(tensor.dims) == 2]
+    int8_weights = [tensor for tensor in twin.graph.initializer
+                    if tensor.data_type == onnx.TensorProto.INT8 and len(tensor.dims) == 2]
+    assert len(int8_weights) == len(matrices) > 0
     rng = np.random.default_rng(3)
     left, noise, source = (rng.standard_normal((5, bundle.latent_size)).astype(np.float32) for _ in range(3))
     start = np.full((5, 1), 0.4, np.float32)
@@ -131,7 +147,7 @@ def test_the_int8_flow_fuses_by_the_flow_and_continuations_stay_float(int8_flow_
     session = engine.model._sessions["continuation_int8"]
     engine.model._sessions["continuation_int8"] = type("Heard", (), {
         "run": lambda self, names, feed: heard.append(feed) or session.run(names, feed)})()
-    clip = parse_clip({"length": 16, "notes": [{"pitch": 60 + i % 7, "start_time": i, "duration": 1} for i in range(16)]})
+    clip = scale_clip()
     engine.fuse(clip, clip, similarity=0.3, method="flow")
     assert len(heard) == 1, "flow fusion runs on the int8 flow"
     assert np.allclose(heard[0]["start"], flow_fusion.start_time(np.float32(0.3)))
@@ -161,7 +177,12 @@ def test_a_bundle_without_a_judge_gets_no_judge_twin(int8_bundle):
 @pytest.mark.parametrize("graph", ["decoder_int8", "encoder_int8", "judge_int8", "continuation_int8"])
 def test_quantizing_twice_gives_the_same_files(int8_bundle, int8_judge_bundle, int8_flow_bundle, tiny_corpus, tmp_path,
                                                graph):
-    from training.quantize import add_int8_decoder, add_int8_encoder, add_int8_flow, add_int8_judge
+    from training.quantize import (
+        add_int8_decoder,
+        add_int8_encoder,
+        add_int8_flow,
+        add_int8_judge,
+    )
 
     source = {"judge_int8": int8_judge_bundle, "continuation_int8": int8_flow_bundle}.get(graph, int8_bundle)
     again = tmp_path / "again"
@@ -184,7 +205,7 @@ def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, int8_judge
         load_bundle(stale)
 
 
-def test_the_shipped_engine_plays_the_int8_decoder_and_picks_with_the_int8_judge():
+def test_the_shipped_engine_plays_the_int8_decoder_picks_with_the_int8_judge_and_fuses_by_the_int8_flow():
     from engine import Engine
 
     bundle = load_bundle()
@@ -193,6 +214,9 @@ def test_the_shipped_engine_plays_the_int8_decoder_and_picks_with_the_int8_judge
     assert min(bundle.manifest["quantization"]["token_agreement"].values()) > 0.9
     assert LatentModel(bundle).judge_role == "judge_int8" and Engine(bundle).info()["judge"] == "int8"
     assert min(bundle.manifest["judge_quantization"]["pick_agreement"].values()) > 0.9
+    assert LatentModel(bundle).fusion_flow_role == "continuation_int8" and Engine(bundle).info()["fuse_flow"] == "int8"
+    flow_agreement = bundle.manifest["flow_quantization"]["fusion_agreement"].values()
+    assert min(entry["token_agreement"] for entry in flow_agreement) > 0.9
 
 
 def test_quantize_on_a_missing_bundle_is_one_line_and_exit_2(tmp_path, capsys):

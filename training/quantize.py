@@ -148,6 +148,9 @@ def quantize_dynamically(source: Path, out: Path) -> list[str]:
         onnx.save(graph, str(folded))
         quantize_dynamic(str(folded), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["Gemm", "MatMul"],
                          per_channel=True, reduce_range=True)
+    quantized = onnx.load(str(out))
+    share_identical_constants(quantized)
+    onnx.save(quantized, str(out))
     return []
 
 
@@ -168,6 +171,31 @@ def untie_weights(graph) -> None:
                 copy.name = f"{name}::{node.name}"
                 graph.graph.initializer.append(copy)
                 node.input[position] = copy.name
+
+
+def share_identical_constants(graph) -> None:
+    """Let nodes share one copy of initializers that are equal (the untied weights, once quantized),
+    so the twin stores each weight once."""
+    from onnx import TensorProto
+
+    first: dict[bytes, str] = {}
+    renamed: dict[str, str] = {}
+    kept = []
+    for tensor in graph.graph.initializer:
+        anonymous = TensorProto()
+        anonymous.CopyFrom(tensor)
+        anonymous.name = ""
+        key = anonymous.SerializeToString(deterministic=True)
+        if key in first:
+            renamed[tensor.name] = first[key]
+        else:
+            first[key] = tensor.name
+            kept.append(tensor)
+    del graph.graph.initializer[:]
+    graph.graph.initializer.extend(kept)
+    for node in graph.graph.node:
+        for position, name in enumerate(node.input):
+            node.input[position] = renamed.get(name, name)
 
 
 def add_twin(bundle_dir: Path, role: str, section: str, quantizer: Quantizer, settings: dict,
