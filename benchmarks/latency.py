@@ -133,7 +133,7 @@ class EagerLatent:
         self.torch, self.model, self.latent_size = torch, model, latent_size
         self.roles = set(pairs)
         self.pairs = TorchPairModels(pairs.get("fusion"), pairs.get("continuation"))
-        self.judge_model = pairs.get("judge")
+        self.judge_model, self.backward_model = pairs.get("judge"), pairs.get("backward_flow")
         self.continuation_kind = self.pairs.continuation_kind
 
     def encode(self, tokens):
@@ -171,6 +171,10 @@ class EagerLatent:
 
     def fusion_flow(self, left, noise, source, start):
         return self.pairs.continuation_flow(left, noise, source, start)
+
+    def backward_flow(self, right, noise, source, start):
+        with self.torch.no_grad():
+            return self.backward_model(*map(self.torch.from_numpy, (right, noise, source, start))).numpy()
 
     @property
     def flow_starts_partway(self):

@@ -403,8 +403,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="styles to try per fusion step, keeping the join the judge finds most real "
                               "(default: the bundle's; 1 = the style given only)")
         sub.add_argument("--method", choices=METHODS,
-                         help="fuse by the fusion generator, or by the continuation flow, which keeps the left clip "
-                              "and re-imagines the right one to follow it (default: the flow when the bundle's can)")
+                         help="fuse by the fusion generator; by the continuation flow, which keeps the left clip and "
+                              "re-imagines the right one to follow it; or by both flows, which mend the left clip "
+                              "first (default: the best the bundle can run; a continuation keeps its input, so "
+                              "never both flows)")
 
     fader_options(file_command("faders", "move faders on a MIDI file", cmd_faders, ("input",)))
 

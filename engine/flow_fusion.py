@@ -7,6 +7,10 @@ the rest as a continuation of the left clip. The left clip is kept as it is.
 
 It answers to the same controls as the fusion generator: the similarity strength sets the
 start time, and the style pad picks the noise, so each point of the pad is one variation.
+
+"flow-both" also mends the left clip, as the fusion generator moves both: the backward flow,
+p(z_L | z_R), re-imagines the left latent from the same start to lead into the right clip, and
+the continuation flow then re-imagines the right one to follow the mended left one.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from .clip import ClipError
 if TYPE_CHECKING:
     from .latent import LatentModel
 
-METHODS = ("generator", "flow")
+METHODS = ("generator", "flow", "flow-both")
 NOISE_SEED = 1  # the pad's two noise directions are fixed, so one request always gives one answer
 
 
@@ -50,14 +54,19 @@ def style_noise(style: np.ndarray, size: int) -> np.ndarray:
 
 def available(model: "LatentModel") -> list[str]:
     """The fusion methods the bundle can run."""
-    return [method for method, ready in (("generator", model.has("fusion")), ("flow", model.flow_starts_partway))
+    return [method for method, ready in (("generator", model.has("fusion")), ("flow", model.flow_starts_partway),
+                                         ("flow-both", model.flow_starts_partway and model.has("backward_flow")))
             if ready]
 
 
-def default_method(model: "LatentModel") -> str:
-    """The flow when the bundle's can fuse (it joins real clips more convincingly: model card),
-    else the fusion generator."""
-    return "flow" if model.flow_starts_partway else "generator"
+def default_method(model: "LatentModel", keep_left: bool = False) -> str:
+    """Both flows when the bundle has them (they join clips most convincingly: model card), else
+    the flow, else the fusion generator; with ``keep_left`` (a continuation, whose left side is
+    its input), never both flows."""
+    methods = available(model)
+    if "flow-both" in methods and not keep_left:
+        return "flow-both"
+    return "flow" if "flow" in methods else "generator"
 
 
 def check_method(method: str) -> None:
@@ -66,24 +75,34 @@ def check_method(method: str) -> None:
         raise ClipError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
 
 
-def require(model: "LatentModel", method: str | None) -> str:
-    """The method to fuse by (``None``: the bundle's default); refuses one that does not exist or
-    that the bundle cannot run, naming what is missing."""
-    method = default_method(model) if method is None else method
+def require(model: "LatentModel", method: str | None, keep_left: bool = False) -> str:
+    """The method to fuse by (``None``: the bundle's default); refuses one that does not exist,
+    that the bundle cannot run (naming what is missing), or that would change a left side that
+    must be kept (``keep_left``)."""
+    method = default_method(model, keep_left) if method is None else method
     check_method(method)
+    if keep_left and method == "flow-both":
+        raise ClipError("method flow-both changes the input clip, which a continuation keeps; use flow or generator")
     if method == "generator" and not model.has("fusion"):
         raise ClipError(f"bundle {model.bundle.name!r} has no fusion model")
-    if method == "flow" and not model.flow_starts_partway:
+    if method in ("flow", "flow-both") and not model.flow_starts_partway:
         raise ClipError(f"bundle {model.bundle.name!r} has no continuation flow that can fuse; re-export it with "
                         "python -m training export-pairs --keep-fusion --keep-continuation")
+    if method == "flow-both" and not model.has("backward_flow"):
+        raise ClipError(f"bundle {model.bundle.name!r} has no backward flow for flow-both; add one with "
+                        "python -m training export-backward-flow")
     return method
 
 
 def fuse_latents(model: "LatentModel", method: str, left: np.ndarray, right: np.ndarray, style: np.ndarray,
                  similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(z_L', z_R') for latent pairs (B, d), styles (B, 2) and strengths (B, 1): by the fusion
-    generator, or by the flow (the left latents unchanged, the right ones re-imagined)."""
+    generator, by the flow (the left latents unchanged, the right ones re-imagined), or by both
+    flows (the left latents re-imagined too, first)."""
     if method == "generator":
         return model.fuse(left, right, style, similarity)
     noise = style_noise(np.asarray(style, dtype=np.float32), model.latent_size)
-    return left, model.fusion_flow(left, noise, right, start_time(np.asarray(similarity, dtype=np.float32)))
+    start = start_time(np.asarray(similarity, dtype=np.float32))
+    if method == "flow-both":
+        left = model.backward_flow(right, noise, left, start)
+    return left, model.fusion_flow(left, noise, right, start)

@@ -11,7 +11,7 @@ from .bundle import Bundle, BundleError, GenreFusion
 from .codec import WINDOW_STEPS
 
 
-PAIR_ROLES = ("fusion", "continuation", "genre_prior", "judge")  # optional models, besides the genre fusions
+PAIR_ROLES = ("fusion", "continuation", "backward_flow", "genre_prior", "judge")  # optional, besides genre fusions
 RECURSION_TWIN_ROLES = ("recursion_encoder", "recursion_decoder")  # a narrower copy of the VAE, for refine and fuse
 
 
@@ -193,6 +193,12 @@ class LatentModel:
         feed = {"left": left, "noise": noise, "source": source, "start": start}
         return self._sessions[self.fusion_flow_role].run(
             None, {name: np.asarray(value, dtype=np.float32) for name, value in feed.items()})[0]
+
+    def backward_flow(self, right: np.ndarray, noise: np.ndarray, source: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """The backward flow's left latents (B, d), p(z_L | z_R): for right latents and noise (B, d),
+        each row started partway, at ``start`` (B, 1), from its ``source`` left latent (B, d)."""
+        feed = {"right": right, "noise": noise, "source": source, "start": start}
+        return self.run("backward_flow", {name: np.asarray(value, dtype=np.float32) for name, value in feed.items()})[0]
 
     def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mixture parameters of p(z_R | z_L): log-weights (B, K), means and log-stds (B, K, d)."""

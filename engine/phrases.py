@@ -157,7 +157,7 @@ def continuation(engine: "Engine", clip: Clip, bars: int = 4, variations: int = 
     if method is not None:
         flow_fusion.check_method(method)
     if fuse_with is not None:
-        method = flow_fusion.require(engine.model, method)
+        method = flow_fusion.require(engine.model, method, keep_left=True)
     warnings: list[str] = []
     rng = np.random.default_rng(seed)
     prepared = grid.prepare(clip, warnings)

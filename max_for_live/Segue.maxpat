@@ -1630,7 +1630,7 @@
        "parameter_shortname": "fuse method",
        "parameter_type": 2,
        "parameter_mmin": 0,
-       "parameter_mmax": 2,
+       "parameter_mmax": 3,
        "parameter_initial_enable": 1,
        "parameter_initial": [
         0
@@ -1639,7 +1639,8 @@
        "parameter_enum": [
         "fuse: default",
         "fuse: flow",
-        "fuse: generator"
+        "fuse: generator",
+        "fuse: both flows"
        ]
       }
      },

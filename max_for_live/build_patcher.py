@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 FADERS = ("density", "register", "spread", "motion")
 OBJECTIVES = ("first_pitch", "longest_notes", "shortest_notes", "pitch_range", "in_scale")  # segue_live.js's order
-FUSE_METHODS = ("fuse: default", "fuse: flow", "fuse: generator")  # segue_live.js's FUSE_METHODS, in order
+FUSE_METHODS = ("fuse: default", "fuse: flow", "fuse: generator", "fuse: both flows")  # segue_live.js's FUSE_METHODS, in order
 
 
 class Patcher:

@@ -16,7 +16,7 @@ var OPS = { "continue": 1, "interpolate": 1, "fuse": 1, "faders": 1, "generate":
             "optimize": 1 };
 var ON_CLIP_A = { "continue": 1, "interpolate": 1, "fuse": 1, "faders": 1, "restyle": 1, "refine": 1 };  // the rest make new material
 var OBJECTIVES = ["first_pitch", "longest_notes", "shortest_notes", "pitch_range", "in_scale"];  // the menu's order
-var FUSE_METHODS = ["", "flow", "generator"];  // the fuse menu's order; "" leaves the server's default
+var FUSE_METHODS = ["", "flow", "generator", "flow-both"];  // the fuse menu's order; "" leaves the server's default
 
 var state = {
     a: null,            // path of clip A, e.g. "live_set tracks 0 clip_slots 2 clip"

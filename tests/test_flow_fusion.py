@@ -1,5 +1,5 @@
 """Fusion by the continuation flow: the right clip re-imagined, from partway along the flow's
-path, to follow the left clip."""
+path, to follow the left clip; and by both flows, the left clip mended first by the backward flow."""
 import numpy as np
 import pytest
 import torch
@@ -93,7 +93,7 @@ def test_a_fused_continuation_can_fuse_by_flow(tiny_judge_bundle, monkeypatch):
 
 def test_a_bad_method_or_a_flow_that_cannot_start_partway_is_refused(tiny_pair_bundle, monkeypatch):
     engine = Engine(tiny_pair_bundle)
-    with pytest.raises(ClipError, match="method must be one of generator, flow, got 'jazz'"):
+    with pytest.raises(ClipError, match="method must be one of generator, flow, flow-both, got 'jazz'"):
         engine.fuse(LEFT, RIGHT, method="jazz")
     monkeypatch.setattr(LatentModel, "flow_starts_partway", property(lambda self: False))
     with pytest.raises(ClipError, match="export-pairs --keep-fusion --keep-continuation"):
@@ -111,3 +111,94 @@ def test_segue_fuse_takes_a_method(tmp_path, tiny_pair_bundle, capsys):
     with pytest.raises(SystemExit):
         main(["fuse", "--bundle", str(tiny_pair_bundle), str(a), str(b), "--method", "jazz"])
     assert "invalid choice: 'jazz'" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def backward_bundle(tiny_judge_bundle, tiny_corpus, tmp_path_factory):
+    """The tiny judge bundle with a tiny backward flow added by export-backward-flow."""
+    import shutil
+
+    from training.cli import main as training_main
+    from training.config import ContinuationConfig
+    from training.pair_runs import train_continuation
+
+    bundle = tmp_path_factory.mktemp("backward") / "tiny"
+    shutil.copytree(tiny_judge_bundle, bundle)
+    run = bundle.parent / "runs" / "backward"
+    train_continuation(ContinuationConfig(steps=4, batch_size=16, hidden=32, eval_every=2, transpositions=2,
+                                          condition_dropout=0.2, backward=True), tiny_corpus, bundle, run)
+    assert training_main(["export-backward-flow", "--bundle", str(bundle), "--checkpoint", str(run / "best.pt")]) == 0
+    return bundle
+
+
+def test_export_adds_the_backward_flow_which_starts_partway_from_its_source(backward_bundle, tiny_judge_bundle):
+    from engine.bundle import load_bundle
+
+    manifest = load_bundle(backward_bundle).manifest
+    assert manifest["backward_flow"]["training"]["backward"] is True
+    assert (manifest["backward_flow"]["steps"], manifest["backward_flow"]["guidance"]) == (
+        manifest["continuation"]["steps"], manifest["continuation"]["guidance"])
+    assert manifest["parity"]["backward_flow_max_abs_error"] < 1e-4
+    assert "backward_flow" not in load_bundle(tiny_judge_bundle).manifest["files"]
+    model = LatentModel(load_bundle(backward_bundle))
+    right, noise, source = rows(model, 5, seed=4)
+    plain = model.backward_flow(right, noise, source, np.zeros((5, 1), np.float32))
+    late = model.backward_flow(right, noise, source, np.full((5, 1), 0.999, np.float32))
+    assert np.abs(late - source).max() < 0.1 * np.abs(plain - source).max()
+    # It is its own model: the forward flow from the same inputs goes elsewhere.
+    assert not np.allclose(plain, model.continuation_flow(right, noise), atol=1e-3)
+    from training.export_pairs import torch_pair_models_from_bundle
+
+    eager = torch_pair_models_from_bundle(backward_bundle)["backward_flow"]  # rebuilt for the benchmarks
+    start = np.full((5, 1), 0.3, np.float32)
+    with torch.no_grad():
+        expected = eager(*map(torch.from_numpy, (right, noise, source, start))).numpy()
+    assert np.allclose(expected, model.backward_flow(right, noise, source, start), atol=1e-4)
+
+
+def test_export_refuses_a_forward_flow(tiny_pair_bundle, tmp_path):
+    import shutil
+
+    from training.export_backward_flow import export_backward_flow
+
+    bundle = tmp_path / "tiny"
+    shutil.copytree(tiny_pair_bundle, bundle)
+    with pytest.raises(SystemExit, match="not a backward flow.*continuation --backward"):
+        export_backward_flow(bundle, tiny_pair_bundle.parent / "runs" / "continuation" / "best.pt")
+    assert not (bundle / "backward_flow.onnx").exists()
+
+
+def test_fuse_by_both_flows_mends_the_left_clip_too_and_is_the_default(backward_bundle, monkeypatch):
+    engine = Engine(backward_bundle)
+    assert engine.info()["fusion"]["methods"] == ["generator", "flow", "flow-both"]
+    assert engine.info()["fusion"]["method"] == "flow-both"
+    mended, followed = [], []
+    backward, forward = engine.model.backward_flow, engine.model.fusion_flow
+    monkeypatch.setattr(engine.model, "backward_flow", lambda *args: mended.append((args, backward(*args)))
+                        or mended[-1][1])
+    monkeypatch.setattr(engine.model, "fusion_flow", lambda *args: followed.append(args) or forward(*args))
+    both = engine.fuse(LEFT, RIGHT, style=[0.2, 0.9], similarity=0.2)
+    assert len(mended) == 1 and both.clip == engine.fuse(LEFT, RIGHT, style=[0.2, 0.9], similarity=0.2).clip
+    (right_latent, noise, left_latent, start), new_left = mended[0]
+    assert right_latent.shape == left_latent.shape == noise.shape and np.allclose(start, 0.2 / 1.2)
+    assert not np.allclose(new_left, left_latent), "the left latent is re-imagined"
+    assert np.array_equal(followed[0][0], new_left), "and the right one follows the mended left one"
+    engine.fuse(LEFT, RIGHT, style=[0.2, 0.9], similarity=0.2, method="flow")
+    assert len(mended) == 2 and np.array_equal(followed[-1][0], left_latent), "flow keeps the left latent"
+
+
+def test_a_continuation_keeps_its_input_so_it_never_fuses_by_both_flows(backward_bundle, monkeypatch):
+    engine = Engine(backward_bundle)
+    methods = []
+    original = flow_fusion.fuse_latents
+    monkeypatch.setattr(flow_fusion, "fuse_latents", lambda model, method, *rest: methods.append(method)
+                        or original(model, method, *rest))
+    engine.continuation(LEFT, bars=4, fuse_with=RIGHT, seed=1)
+    assert methods == ["flow"], "the default for a continuation keeps its input"
+    with pytest.raises(ClipError, match="flow-both changes the input clip, which a continuation keeps"):
+        engine.continuation(LEFT, bars=4, fuse_with=RIGHT, method="flow-both")
+
+
+def test_both_flows_need_a_backward_flow(tiny_judge_bundle):
+    with pytest.raises(ClipError, match="no backward flow for flow-both.*export-backward-flow"):
+        Engine(tiny_judge_bundle).fuse(LEFT, RIGHT, method="flow-both")

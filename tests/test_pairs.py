@@ -428,7 +428,7 @@ def test_pair_evaluation_writes_its_report(tiny_pair_bundle, tiny_corpus, tmp_pa
                                          backend.model.bundle.latent_std, tmp_path, compare=compare,
                                          compare_continuation=shipped_twin, iterations=2, pick_of=(3,),
                                          judges={"judge": judge, "float judge": reality},
-                                         flow=fusion_eval.FlowFusion(backend.model))
+                                         flows={"flow": fusion_eval.FlowFusion(backend.model)})
     assert set(results["fusion_test"]) == {"ours", "compare free key", "compare one-strength", "compare picked of 3",
                                            "compare picked of 3, float judge", "compare flow", "compare flow picked of 3",
                                            "latent_perturb", "versus", "versus one-strength", "versus picked of 3",

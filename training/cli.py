@@ -137,6 +137,7 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
     from engine.bundle import load_bundle
     from engine.latent import LatentModel
     from training.evaluate import BundleBackend
+    from engine import flow_fusion
     from training.fusion_eval import ITERATIONS, SIMILARITIES, FlowFusion, evaluate_pairs
     from training.pair_runs import (TorchPairModels, continuation_from_run, guided_twins, load_run, prior_of,
                                     reality_model)
@@ -151,6 +152,9 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
     compare_continuation = {run.name: TorchPairModels(None, continuation_from_run(run / "last.pt", bundle.latent_size))
                             for run in args.compare_continuation}
     compare_continuation |= guided_twins(args.bundle, args.compare_guidance)
+    for method in args.flow_fusion or []:
+        if method not in flow_fusion.available(backend.model):
+            raise SystemExit(f"{args.bundle} cannot fuse by {method}")
     judges = {}
     if backend.model.has("judge"):
         judges["judge"] = backend.model.judge
@@ -161,7 +165,9 @@ def _evaluate_pairs(args: argparse.Namespace, backend, corpus, out: Path) -> dic
                           similarities=tuple(args.similarities or SIMILARITIES), iterations=args.iterations or ITERATIONS, pick_of=tuple(args.pick_of),
                           compare_continuation=compare_continuation, judges=judges,
                           fusion_backend=BundleBackend(args.bundle, fusion=True),
-                          flow=FlowFusion(backend.model) if args.flow_fusion else None)
+                          flows={method: FlowFusion(backend.model, method)
+                                 for method in args.flow_fusion or flow_fusion.available(backend.model)
+                                 if method != "generator"} if args.flow_fusion is not None else None)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -205,7 +211,7 @@ def _continuation(args: argparse.Namespace) -> int:
 
     config = ContinuationConfig(kind=args.kind, steps=args.steps, components=args.components,
                                 hidden=args.hidden, flow_steps=args.flow_steps, reality_weight=args.reality_weight,
-                                condition_dropout=args.condition_dropout)
+                                condition_dropout=args.condition_dropout, backward=args.backward)
     train_continuation(config, build_corpus(limit=args.limit), args.bundle, args.run, args.max_minutes)
     return 0
 
@@ -281,6 +287,14 @@ def _export_pairs(args: argparse.Namespace) -> int:
     manifest = export_pairs(args.bundle, None if args.keep_fusion else args.fusion,
                             None if args.keep_continuation else args.continuation, args.flow_steps, args.guidance)
     print(f"added fusion and continuation to {args.bundle}: parity {manifest['parity']}")
+    return 0
+
+
+def _export_backward_flow(args: argparse.Namespace) -> int:
+    from training.export_backward_flow import ROLE, export_backward_flow
+
+    manifest = export_backward_flow(args.bundle, args.checkpoint)
+    print(f"added the backward flow to {args.bundle}: parity {manifest['parity'][f'{ROLE}_max_abs_error']:.2e}")
     return 0
 
 
@@ -387,9 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also score the shipped generator keeping, at each iteration, the likeliest-real "
                                "of K styles, picked by the bundle's judge as the engine runs it (its int8 twin when "
                                "the bundle has one; without a judge, the training-split reality classifier)")
-    evaluate.add_argument("--flow-fusion", action="store_true",
-                          help="also score fusion by the continuation flow (engine.flow_fusion), alone and with "
-                               "each --pick-of")
+    evaluate.add_argument("--flow-fusion", nargs="*", choices=("flow", "flow-both"), metavar="METHOD",
+                          help="also score fusion by these flow methods (engine.flow_fusion; none named: every one "
+                               "the bundle can run), alone and with each --pick-of")
     evaluate.add_argument("--float-judge", action="store_true",
                           help="with --pick-of, also score the picks of the judge's float graph")
     evaluate.add_argument("--runs", type=Path, default=Path("runs"),
@@ -453,6 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
     continuation.add_argument("--condition-dropout", type=share, default=ContinuationConfig().condition_dropout,
                               help="share of rows trained without the left latent, so export-pairs --guidance "
                                    "can apply classifier-free guidance (flow only)")
+    continuation.add_argument("--backward", action="store_true",
+                              help="learn the window before a given one, p(z_L | z_R), which flow fusion's "
+                                   "\"flow-both\" method mends the left clip with (flow only)")
     continuation.add_argument("--reality-weight", type=float, default=ContinuationConfig().reality_weight,
                               help="weight of the training-split reality classifier on sampled continuations "
                                    "(mixture only)")
@@ -541,6 +558,12 @@ def build_parser() -> argparse.ArgumentParser:
     export_prior.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     export_prior.add_argument("--checkpoint", type=Path, default=Path("runs/genre-prior/best.pt"))
     export_prior.set_defaults(func=_export_genre_prior)
+    export_backward = commands.add_parser("export-backward-flow", help="add the backward flow (python -m training "
+                                                                       "continuation --backward) to a bundle, so "
+                                                                       "fuse can mend the left clip too")
+    export_backward.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    export_backward.add_argument("--checkpoint", type=Path, default=Path("runs/continuation-backward/best.pt"))
+    export_backward.set_defaults(func=_export_backward_flow)
     return parser
 
 

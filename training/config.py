@@ -132,6 +132,7 @@ class ContinuationConfig(Settings):
     seed: int = 0
     reality_weight: float = 0.0  # weight of the training-split reality classifier on samples at temperature 1
     guided_batch: int = 64  # left windows per step whose sampled continuations the classifier judges
+    backward: bool = False  # learn p(z_L | z_R) instead: the window before a given one (flow fusion's left side)
 
 
 REALITY_ARCHITECTURES = ("conv", "conv-key", "transformer")  # conv-key: conv plus the halves' key agreement

@@ -184,12 +184,12 @@ def torch_pair_models_from_bundle(bundle_dir: Path) -> dict[str, nn.Module]:
         settings = bundle.manifest["fusion"]["training"]
         models["fusion"] = FusionGenerator(bundle.latent_size, settings["hidden"], settings["layers"],
                                            bundle.manifest["fusion"]["conditioned"])
-    if "continuation" in bundle.manifest["files"]:
-        config = continuation_config(bundle.manifest["continuation"]["training"])
-        models["continuation"] = continuation_model(config, bundle.latent_size)
-        if isinstance(models["continuation"], ContinuationFlow):
-            models["continuation"].steps = bundle.manifest["continuation"]["steps"]
-            models["continuation"].guidance = bundle.manifest["continuation"].get("guidance", 1.0)
+    for role in ("continuation", "backward_flow"):
+        if role in bundle.manifest["files"]:
+            models[role] = continuation_model(continuation_config(bundle.manifest[role]["training"]), bundle.latent_size)
+            if isinstance(models[role], ContinuationFlow):
+                models[role].steps = bundle.manifest[role]["steps"]
+                models[role].guidance = bundle.manifest[role].get("guidance", 1.0)
     if "judge" in bundle.manifest["files"]:
         settings = bundle.manifest["judge"]["training"]
         models["judge"] = build_classifier(settings["architecture"], settings["channels"], settings["dropout"])

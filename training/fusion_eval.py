@@ -43,16 +43,17 @@ class PairModels(Protocol):
 
 
 class FlowFusion:
-    """The engine's flow fusion (:mod:`engine.flow_fusion`) where a fusion generator would be,
-    so the protocol scores it on the same inputs, styles and strengths."""
+    """The engine's flow fusion (:mod:`engine.flow_fusion`, ``method`` "flow" or "flow-both") where
+    a fusion generator would be, so the protocol scores it on the same inputs, styles and strengths."""
 
-    def __init__(self, model) -> None:
-        self.model = model
+    def __init__(self, model, method: str = "flow") -> None:
+        self.model, self.method = model, method
 
     def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
              similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(z_L, z_R'): the left latents kept, the right ones re-imagined by the flow."""
-        return flow_fusion.fuse_latents(self.model, "flow", left, right, style, similarity)
+        """(z_L', z_R'): the right latents re-imagined by the flow, after the left ones by the
+        backward flow ("flow-both"; "flow" keeps them)."""
+        return flow_fusion.fuse_latents(self.model, self.method, left, right, style, similarity)
 
 
 def phrases(backend: Backend, left: np.ndarray, right: np.ndarray,
@@ -197,7 +198,7 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
                    compare_continuation: dict[str, PairModels] | None = None,
                    similarities: tuple[float, ...] = SIMILARITIES, iterations: int = ITERATIONS,
                    pick_of: tuple[int, ...] = (), judges: dict[str, Reality] | None = None,
-                   fusion_backend: Backend | None = None, flow: PairModels | None = None) -> dict:
+                   fusion_backend: Backend | None = None, flows: dict[str, PairModels] | None = None) -> dict:
     """The whole protocol at the given similarity strengths and iteration counts; writes ``pairs.json`` and the plots
     into ``out_dir``. ``compare``
     names other generators (a fixed-strength one, or one trained differently), each scored
@@ -207,8 +208,8 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
     by ``judges["judge"]`` (the bundle's judge as the engine runs it) when given, else by
     ``search_reality``; any other judge in ``judges`` (e.g. the float graph) is scored beside it.
     ``fusion_backend`` (default: ``backend``) encodes the test windows fused, as the engine's
-    ``fuse`` encodes its clips. ``flow`` (a :class:`FlowFusion`) is scored beside ours the same
-    way, alone and picked of each K, by the same judge."""
+    ``fuse`` encodes its clips. Each of ``flows`` (:class:`FlowFusion` by method) is scored beside
+    ours the same way, alone and picked of each K, by the same judge."""
     import json
 
     import torch
@@ -253,10 +254,11 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
             for label, judge in pickers.items():
                 suffix = "" if label == "judge" else f", {label}"
                 entry[f"compare picked of {count}{suffix}"] = curves(models, kept, similarities, (judge, count))
-        if flow is not None:
-            entry["compare flow"] = curves(flow, kept, similarities)
+        for label, flow in (flows or {}).items():
+            entry[f"compare {label}"] = curves(flow, kept, similarities)
             for count in (k for k in pick_of if k > 1):
-                entry[f"compare flow picked of {count}"] = curves(flow, kept, similarities, (pickers["judge"], count))
+                entry[f"compare {label} picked of {count}"] = curves(flow, kept, similarities,
+                                                                      (pickers["judge"], count))
         if not quick:
             perturb = latent_perturb(backend, search_reality, scorer, kept, rng)
             entry |= {"latent_perturb": perturb, "versus": beats_latent_perturb(ours, perturb),
@@ -270,7 +272,7 @@ def evaluate_pairs(backend: Backend, models: PairModels, reality: Reality, searc
             backend, continuation, scorer, real_left[shown], training, np.random.default_rng(2))
     (out_dir / "pairs.json").write_text(json.dumps(results, indent=2) + "\n")
     plot_against_distance(results, out_dir / "fusion_vs_latent_perturb.png")
-    if flow is not None:
+    if flows:
         plot_methods(results, out_dir / "fusion_methods.png")
     plot_iterations(results, out_dir / "fusion_iterations.png")
     plot_continuations(results, out_dir / "continuations.png")
@@ -319,11 +321,14 @@ def plot_methods(results: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = [name for name in ("fusion_test", "fusion_prior") if name in results]
-    methods = {"ours": ("generator", "tab:blue", ":"), "compare flow": ("flow", "tab:orange", ":")}
-    methods |= {key: (f"{name}, picked of {key.rsplit(' ', 1)[1]}", colour, "-") for key, (name, colour)
-                in (*((k, ("generator", "tab:blue")) for k in results[rows[0]] if k.startswith("compare picked of ")
-                      and "," not in k),
-                    *((k, ("flow", "tab:orange")) for k in results[rows[0]] if k.startswith("compare flow picked of ")))}
+    colours = {"generator": "tab:blue", "flow": "tab:orange", "flow-both": "tab:green"}
+    prefixes = {"ours": "generator", **{f"compare {method}": method for method in colours if method != "generator"}}
+    methods = {key: (method, colours[method], ":") for key, method in prefixes.items() if key in results[rows[0]]}
+    for key in results[rows[0]]:
+        prefix, _, count = key.partition(" picked of ")
+        method = "generator" if prefix == "compare" else prefixes.get(prefix)
+        if count and method is not None and "," not in count:
+            methods[key] = (f"{method}, picked of {count}", colours[method], "-")
     figure, axes = plt.subplots(1, len(rows), figsize=(6 * len(rows), 4.5), squeeze=False)
     for ax, name in zip(axes[0], rows):
         entry = results[name]

@@ -71,12 +71,15 @@ def key_matched_inputs(backend: BundleBackend, corpus: Corpus, pairs: LatentPair
 def train_continuation(config: ContinuationConfig, corpus: Corpus, bundle_dir: Path, run_dir: Path,
                        max_minutes: float | None = None, reality_config: RealityConfig | None = None) -> None:
     """Fit the continuation density in the bundle's latent space (guided by the training-split
-    reality classifier in the sibling run directory when ``config.reality_weight`` > 0)."""
+    reality classifier in the sibling run directory when ``config.reality_weight`` > 0); with
+    ``config.backward``, the density of the window before a given one."""
     backend = BundleBackend(bundle_dir)
-    pairs = encode_pairs(backend, corpus, "train", config.transpositions, config.seed)
+    pairs, val_pairs = (encode_pairs(backend, corpus, split, copies, config.seed)
+                        for split, copies in (("train", config.transpositions), ("val", 1)))
+    if config.backward:
+        pairs, val_pairs = (LatentPairs(p.right, p.left, p.singles) for p in (pairs, val_pairs))
     guide = reality_guide(corpus, bundle_dir, run_dir.parent, reality_config) if config.reality_weight > 0 else None
-    ContinuationTraining(config, pairs, encode_pairs(backend, corpus, "val", 1), run_dir,
-                         space=encoder_sha256(bundle_dir), guide=guide).run(max_minutes)
+    ContinuationTraining(config, pairs, val_pairs, run_dir, space=encoder_sha256(bundle_dir), guide=guide).run(max_minutes)
 
 
 def reality_guide(corpus: Corpus, bundle_dir: Path, runs: Path, config: RealityConfig | None = None) -> RealityGuide:

@@ -155,6 +155,9 @@ test("interpolate and fuse need clip B and say so", () => {
   device.param("fuse_method", 2);  // the menu's index: generator
   device.run("fuse");
   assert.equal(JSON.parse(sent.filter((s) => s[0] === 0)[1][4]).method, "generator");
+  device.param("fuse_method", 3);  // both flows: the left clip is mended too
+  device.run("fuse");
+  assert.equal(JSON.parse(sent.filter((s) => s[0] === 0)[2][4]).method, "flow-both");
 });
 
 test("generate writes into the selected track, even with clip A picked elsewhere", () => {
