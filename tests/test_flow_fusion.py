@@ -18,6 +18,15 @@ LEFT = clip([60, 62, 64, 65, 67, 65, 64, 62] * 2)
 RIGHT = clip([72, 71, 69, 67, 69, 71, 72, 74] * 2)
 
 
+def fusion_methods_used(monkeypatch) -> list[str]:
+    """The methods flow_fusion.fuse_latents is called with from now on (filled as it is called)."""
+    methods = []
+    original = flow_fusion.fuse_latents
+    monkeypatch.setattr(flow_fusion, "fuse_latents", lambda model, method, *rest: methods.append(method)
+                        or original(model, method, *rest))
+    return methods
+
+
 @pytest.fixture(scope="module")
 def latent(tiny_pair_bundle):
     return Engine(tiny_pair_bundle).model
@@ -83,10 +92,7 @@ def test_fuse_by_flow_keeps_the_left_clip_and_answers_alike_each_time(tiny_judge
 
 def test_a_fused_continuation_can_fuse_by_flow(tiny_judge_bundle, monkeypatch):
     engine = Engine(tiny_judge_bundle)
-    methods = []
-    original = flow_fusion.fuse_latents
-    monkeypatch.setattr(flow_fusion, "fuse_latents", lambda model, method, *rest: methods.append(method)
-                        or original(model, method, *rest))
+    methods = fusion_methods_used(monkeypatch)
     clips = engine.continuation(LEFT, bars=8, fuse_with=RIGHT, method="flow", seed=1).clips
     assert methods == ["flow", "flow"] and clips[0].length == 32.0
 
@@ -189,10 +195,7 @@ def test_fuse_by_both_flows_mends_the_left_clip_too_and_is_the_default(backward_
 
 def test_a_continuation_keeps_its_input_so_it_never_fuses_by_both_flows(backward_bundle, monkeypatch):
     engine = Engine(backward_bundle)
-    methods = []
-    original = flow_fusion.fuse_latents
-    monkeypatch.setattr(flow_fusion, "fuse_latents", lambda model, method, *rest: methods.append(method)
-                        or original(model, method, *rest))
+    methods = fusion_methods_used(monkeypatch)
     engine.continuation(LEFT, bars=4, fuse_with=RIGHT, seed=1)
     assert methods == ["flow"], "the default for a continuation keeps its input"
     with pytest.raises(ClipError, match="flow-both changes the input clip, which a continuation keeps"):

@@ -155,7 +155,7 @@ def test_hello_redirects_replies_to_another_port(client, server):
      "keep_key must be true or false"),
     ("continue", (37, json.dumps({"clip": CLIP, "keep_key": 1})), "bad_request", "keep_key must be true or false"),
     ("fuse", (38, json.dumps({"left": CLIP, "right": CLIP, "method": "jazz"})), "bad_request",
-     "method must be one of generator, flow, got 'jazz'"),
+     "method must be one of generator, flow, flow-both, got 'jazz'"),
     ("continue", (39, json.dumps({"clip": CLIP, "method": "jazz"})), "bad_request",
      "method must be one of generator, flow"),
     ("transmogrify", (31, "{}"), "unknown_op", "unknown op 'transmogrify'"),

@@ -77,6 +77,18 @@ def test_the_int8_encoder_runs_only_the_recursion_with_its_measured_agreement(in
     assert engine.refine(clip, max_iterations=1).clips == [step] and len(steps) == 1
 
 
+def twin_section(twin_bundle, float_bundle, role, section, measured):
+    """The loaded twin bundle and its twin's manifest section, after checking that the section names
+    the float graph it was made from and has ``measured`` at each of the quantizer's similarities."""
+    from training.quantize import PICK_SIMILARITIES
+
+    bundle = load_bundle(twin_bundle)
+    entry = bundle.manifest[section]
+    assert entry[f"{role}_sha256"] == load_bundle(float_bundle).manifest["files"][role]["sha256"]
+    assert set(entry[measured]) == {f"similarity={s:g}" for s in PICK_SIMILARITIES}
+    return bundle, entry
+
+
 @pytest.fixture(scope="module")
 def int8_judge_bundle(tiny_judge_bundle, tiny_corpus, tmp_path_factory):
     from training.quantize import add_int8_judge
@@ -86,12 +98,8 @@ def int8_judge_bundle(tiny_judge_bundle, tiny_corpus, tmp_path_factory):
 
 def test_the_int8_judge_picks_fusion_candidates_with_its_measured_agreement(int8_judge_bundle, tiny_judge_bundle):
     from engine import Engine
-    from training.quantize import PICK_SIMILARITIES
 
-    bundle = load_bundle(int8_judge_bundle)
-    entry = bundle.manifest["judge_quantization"]
-    assert entry["judge_sha256"] == load_bundle(tiny_judge_bundle).manifest["files"]["judge"]["sha256"]
-    assert set(entry["pick_agreement"]) == {f"similarity={s:g}" for s in PICK_SIMILARITIES}
+    bundle, entry = twin_section(int8_judge_bundle, tiny_judge_bundle, "judge", "judge_quantization", "pick_agreement")
     assert all(0.0 <= value <= 1.0 for value in entry["pick_agreement"].values())
     int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
     assert (int8.judge_role, reference.judge_role) == ("judge_int8", "judge")
@@ -118,12 +126,9 @@ def test_the_int8_flow_fuses_by_the_flow_and_continuations_stay_float(int8_flow_
     import onnx
 
     from engine import Engine, flow_fusion
-    from training.quantize import PICK_SIMILARITIES
 
-    bundle = load_bundle(int8_flow_bundle)
-    entry = bundle.manifest["flow_quantization"]
-    assert entry["continuation_sha256"] == load_bundle(tiny_pair_bundle).manifest["files"]["continuation"]["sha256"]
-    assert set(entry["fusion_agreement"]) == {f"similarity={s:g}" for s in PICK_SIMILARITIES}
+    bundle, entry = twin_section(int8_flow_bundle, tiny_pair_bundle, "continuation", "flow_quantization",
+                                 "fusion_agreement")
     for measured in entry["fusion_agreement"].values():
         assert 0.0 <= measured["token_agreement"] <= 1.0 and measured["latent_error_in_posterior_std"] >= 0.0
     int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
