@@ -101,6 +101,7 @@ def test_the_int8_judge_picks_fusion_candidates_with_its_measured_agreement(int8
 
     bundle, entry = twin_section(int8_judge_bundle, tiny_judge_bundle, "judge", "judge_quantization", "pick_agreement")
     assert all(0.0 <= value <= 1.0 for value in entry["pick_agreement"].values())
+    assert entry["fused_by"] == "flow", "the picks are measured on the joins of the bundle's default method"
     int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
     assert (int8.judge_role, reference.judge_role) == ("judge_int8", "judge")
     phrases = np.random.default_rng(2).integers(0, 40, (5, 128))
@@ -219,6 +220,7 @@ def test_the_shipped_engine_plays_the_int8_decoder_picks_with_the_int8_judge_and
     assert min(bundle.manifest["quantization"]["token_agreement"].values()) > 0.9
     assert LatentModel(bundle).judge_role == "judge_int8" and Engine(bundle).info()["judge"] == "int8"
     assert min(bundle.manifest["judge_quantization"]["pick_agreement"].values()) > 0.9
+    assert bundle.manifest["judge_quantization"]["fused_by"] == Engine(bundle).info()["fusion"]["method"]
     assert LatentModel(bundle).fusion_flow_role == "continuation_int8" and Engine(bundle).info()["fuse_flow"] == "int8"
     flow_agreement = bundle.manifest["flow_quantization"]["fusion_agreement"].values()
     assert min(entry["token_agreement"] for entry in flow_agreement) > 0.9

@@ -284,8 +284,8 @@ def test_pairs_in_one_key(bundle_dir: Path, corpus: Corpus, rng: np.random.Gener
 def pick_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 4) -> dict[str, float]:
     """Per similarity, the fraction of random test-window pairs (put in one key, as ``fuse`` does)
     where the int8 judge keeps the candidate the float judge keeps among the bundle's default
-    styles, both hearing the same joins (as the engine plays them)."""
-    from engine import Engine, picking
+    styles, both hearing the same joins (as the engine plays them, fused by its default method)."""
+    from engine import Engine, flow_fusion, picking
 
     engine, float_judge = Engine(bundle_dir), LatentModel(load_bundle(bundle_dir), int8=False).judge
     count = picking.candidate_count(engine, None)
@@ -295,7 +295,8 @@ def pick_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 4) -> di
     agreement = {}
     for similarity in PICK_SIMILARITIES:
         strength = np.full((PICK_PAIRS, 1), similarity, dtype=np.float32)
-        joins = picking.candidate_joins(engine, inputs.left, inputs.right, styles, strength, inputs.keys)[2]
+        joins = picking.candidate_joins(engine, inputs.left, inputs.right, styles, strength, inputs.keys,
+                                        method=flow_fusion.default_method(engine.model))[2]
         picks = [judge(joins).reshape(PICK_PAIRS, count).argmax(axis=1) for judge in (engine.model.judge, float_judge)]
         agreement[f"similarity={similarity:g}"] = round(float(np.mean(picks[0] == picks[1])), 4)
     return agreement
@@ -304,10 +305,13 @@ def pick_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 4) -> di
 def add_int8_judge(bundle_dir: Path, corpus: Corpus) -> dict:
     """Quantize the bundle's judge, which picks among fusion candidates, and add it; returns the
     manifest entry."""
+    from engine import flow_fusion
+
     calibration = judge_phrases(corpus, "train", CALIBRATION_WINDOWS // 2, SEED + 5)
     return add_twin(bundle_dir, "judge", "judge_quantization", statically(batches("phrases", calibration)),
                     {"calibration_phrases": len(calibration)},
-                    lambda staging: {"pick_agreement": pick_agreement(staging, corpus)})
+                    lambda staging: {"pick_agreement": pick_agreement(staging, corpus),
+                                     "fused_by": flow_fusion.default_method(LatentModel(load_bundle(staging)))})
 
 
 def flow_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 6) -> dict[str, dict[str, float]]:
