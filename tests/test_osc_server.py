@@ -158,6 +158,8 @@ def test_hello_redirects_replies_to_another_port(client, server):
      "method must be one of generator, flow, flow-both, got 'jazz'"),
     ("continue", (39, json.dumps({"clip": CLIP, "method": "jazz"})), "bad_request",
      "method must be one of generator, flow"),
+    ("continue", (40, json.dumps({"clip": CLIP, "fuse_with": CLIP, "method": "flow-both"})), "bad_request",
+     "method flow-both changes the input clip, which a continuation keeps"),
     ("transmogrify", (31, "{}"), "unknown_op", "unknown op 'transmogrify'"),
 ])
 def test_error_paths_reply_with_code_and_message(client, op, args, code, message):
