@@ -154,13 +154,15 @@ class LatentModel:
     def fuse(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
              similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Connective Fusion: (z_L', z_R') for latent pairs, styles (B, 2) and strengths (B, 1)."""
-        session = self._sessions["fusion"]
         feed = {"left": left, "right": right, "style": style, "similarity": similarity}
         # A generator trained for one strength has no similarity input.
-        wanted = {graph_input.name for graph_input in session.get_inputs()}
-        new_left, new_right = session.run(
-            None, {name: np.asarray(value, dtype=np.float32) for name, value in feed.items() if name in wanted})
+        wanted = {graph_input.name for graph_input in self._sessions["fusion"].get_inputs()}
+        new_left, new_right = self._run_float("fusion", {name: value for name, value in feed.items() if name in wanted})
         return new_left, new_right
+
+    def _run_float(self, role: str, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        return self._sessions[role].run(None, {name: np.asarray(value, dtype=np.float32)
+                                               for name, value in feed.items()})
 
     @property
     def continuation_kind(self) -> str:
@@ -191,14 +193,12 @@ class LatentModel:
             raise BundleError(f"bundle {self.bundle.path}: its continuation flow cannot start partway; re-export it "
                               "with python -m training export-pairs --keep-fusion --keep-continuation")
         feed = {"left": left, "noise": noise, "source": source, "start": start}
-        return self._sessions[self.fusion_flow_role].run(
-            None, {name: np.asarray(value, dtype=np.float32) for name, value in feed.items()})[0]
+        return self._run_float(self.fusion_flow_role, feed)[0]
 
     def backward_flow(self, right: np.ndarray, noise: np.ndarray, source: np.ndarray, start: np.ndarray) -> np.ndarray:
         """The backward flow's left latents (B, d), p(z_L | z_R): for right latents and noise (B, d),
         each row started partway, at ``start`` (B, 1), from its ``source`` left latent (B, d)."""
-        feed = {"right": right, "noise": noise, "source": source, "start": start}
-        return self.run("backward_flow", {name: np.asarray(value, dtype=np.float32) for name, value in feed.items()})[0]
+        return self._run_float("backward_flow", {"right": right, "noise": noise, "source": source, "start": start})[0]
 
     def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mixture parameters of p(z_R | z_L): log-weights (B, K), means and log-stds (B, K, d)."""
