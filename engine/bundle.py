@@ -19,6 +19,9 @@ from . import codec
 FORMAT_VERSION = 1
 DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "exported_models" / "default"
 REQUIRED_FILES = ("encoder", "decoder")
+# Each int8 twin ``{role}_int8`` and the manifest section recording the float graph it was quantized from
+INT8_TWIN_SECTIONS = {"decoder": "quantization", "encoder": "encoder_quantization", "judge": "judge_quantization",
+                      "continuation": "flow_quantization", "backward_flow": "backward_flow_quantization"}
 
 
 class BundleError(Exception):
@@ -201,8 +204,7 @@ def load_bundle(path: str | Path | None = None, verify: bool = True) -> Bundle:
         if verify:
             _require(sha256_of(file_path) == entry["sha256"], path,
                      f"{role} file {entry['path']} is corrupt (sha256 does not match the manifest)")
-    for role, section in (("decoder", "quantization"), ("encoder", "encoder_quantization"),
-                          ("judge", "judge_quantization"), ("continuation", "flow_quantization")):
+    for role, section in INT8_TWIN_SECTIONS.items():
         if f"{role}_int8" in manifest["files"]:
             made_from = manifest.get(section, {}).get(f"{role}_sha256")
             _require(made_from == manifest["files"][role]["sha256"], path,

@@ -74,8 +74,9 @@ class LatentModel:
         the bundle's recursion twin when it has one and both flags are set, else on the int8 encoder
         twin (with the decoder above) when there is one and ``int8`` is set; ``fuse`` encodes its
         clips on the recursion twin's encoder too (:meth:`fusion_encode`). The judge's int8 twin,
-        likewise, picks among fusion candidates in its place, and the continuation flow's int8 twin
-        fuses by the flow (:meth:`fusion_flow`); continuations stay on the float flow."""
+        likewise, picks among fusion candidates in its place, and the int8 twins of the continuation
+        and backward flows fuse by the flows (:meth:`fusion_flow`, :meth:`backward_flow`);
+        continuations stay on the float flow."""
         self.bundle = bundle
         options = session_options(threads)
         files = bundle.manifest["files"]
@@ -87,12 +88,10 @@ class LatentModel:
         roles = {**{role: role for role in recursion}, "encoder": "encoder", "decoder": decoder,
                  **{role: role for role in PAIR_ROLES if role in files},
                  **{fusion.role: fusion.role for fusion in bundle.genre_fusions}}
-        judge = "judge_int8" if int8 and "judge" in files and "judge_int8" in files else "judge"
-        if judge == "judge_int8":
-            roles[judge] = judge
-        fusion_flow = "continuation_int8" if int8 and "continuation_int8" in files else "continuation"
-        if fusion_flow == "continuation_int8":
-            roles[fusion_flow] = fusion_flow
+        # the judge and both flows serve fuse on their int8 twins; the float graphs stay for the rest
+        judge, fusion_flow, backward_flow = (f"{role}_int8" if int8 and role in files and f"{role}_int8" in files
+                                             else role for role in ("judge", "continuation", "backward_flow"))
+        roles |= {twin: twin for twin in (judge, fusion_flow, backward_flow) if twin.endswith("_int8")}
         self._sessions = {}
         try:
             for role, file_role in roles.items():
@@ -106,6 +105,7 @@ class LatentModel:
         self.fusion_encoder_role = recursion[0] if recursion == RECURSION_TWIN_ROLES else "encoder"
         self.judge_role = judge if judge in roles else None
         self.fusion_flow_role = fusion_flow if fusion_flow in roles else None
+        self.backward_flow_role = backward_flow if backward_flow in roles else None
         self._decoder = self._sessions["decoder"]
 
     @property
@@ -197,8 +197,9 @@ class LatentModel:
 
     def backward_flow(self, right: np.ndarray, noise: np.ndarray, source: np.ndarray, start: np.ndarray) -> np.ndarray:
         """The backward flow's left latents (B, d), p(z_L | z_R): for right latents and noise (B, d),
-        each row started partway, at ``start`` (B, 1), from its ``source`` left latent (B, d)."""
-        return self._run_float("backward_flow", {"right": right, "noise": noise, "source": source, "start": start})[0]
+        each row started partway, at ``start`` (B, 1), from its ``source`` left latent (B, d); on
+        its int8 twin when the bundle has one (and ``int8`` is set)."""
+        return self._run_float(self.backward_flow_role, {"right": right, "noise": noise, "source": source, "start": start})[0]
 
     def continuation(self, left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mixture parameters of p(z_R | z_L): log-weights (B, K), means and log-stds (B, K, d)."""

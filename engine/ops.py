@@ -87,6 +87,8 @@ class Engine:
             **({"judge": "int8" if self.model.judge_role == "judge_int8" else "float"} if self.model.has("judge") else {}),
             **({"fuse_flow": "int8" if self.model.fusion_flow_role == "continuation_int8" else "float"}
                if self.model.flow_starts_partway else {}),
+            **({"fuse_backward_flow": "int8" if self.model.backward_flow_role == "backward_flow_int8" else "float"}
+               if self.model.has("backward_flow") else {}),
             **({"genre_fusion": [list(f.genres) for f in self.bundle.genre_fusions]} if self.bundle.genre_fusions else {}),
             **({"genre_prior": manifest["genre_prior"]["genres"]} if self.model.has("genre_prior") else {}),
         }

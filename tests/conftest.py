@@ -84,3 +84,21 @@ def tiny_judge_bundle(tmp_path_factory, tiny_pair_bundle, tiny_corpus) -> Path:
     train_reality(RealityConfig(steps=2, batch_size=8, channels=8, eval_every=1), tiny_corpus, "train", run)
     export_judge(bundle, run / "best.pt", 4)
     return bundle
+
+
+@pytest.fixture(scope="session")
+def backward_bundle(tiny_judge_bundle, tiny_corpus, tmp_path_factory) -> Path:
+    """The tiny judge bundle with a tiny backward flow added by export-backward-flow."""
+    import shutil
+
+    from training.cli import main as training_main
+    from training.config import ContinuationConfig
+    from training.pair_runs import train_continuation
+
+    bundle = tmp_path_factory.mktemp("backward") / "tiny"
+    shutil.copytree(tiny_judge_bundle, bundle)
+    run = bundle.parent / "runs" / "backward"
+    train_continuation(ContinuationConfig(steps=4, batch_size=16, hidden=32, eval_every=2, transpositions=2,
+                                          condition_dropout=0.2, backward=True), tiny_corpus, bundle, run)
+    assert training_main(["export-backward-flow", "--bundle", str(bundle), "--checkpoint", str(run / "best.pt")]) == 0
+    return bundle

@@ -119,24 +119,6 @@ def test_segue_fuse_takes_a_method(tmp_path, tiny_pair_bundle, capsys):
     assert "invalid choice: 'jazz'" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def backward_bundle(tiny_judge_bundle, tiny_corpus, tmp_path_factory):
-    """The tiny judge bundle with a tiny backward flow added by export-backward-flow."""
-    import shutil
-
-    from training.cli import main as training_main
-    from training.config import ContinuationConfig
-    from training.pair_runs import train_continuation
-
-    bundle = tmp_path_factory.mktemp("backward") / "tiny"
-    shutil.copytree(tiny_judge_bundle, bundle)
-    run = bundle.parent / "runs" / "backward"
-    train_continuation(ContinuationConfig(steps=4, batch_size=16, hidden=32, eval_every=2, transpositions=2,
-                                          condition_dropout=0.2, backward=True), tiny_corpus, bundle, run)
-    assert training_main(["export-backward-flow", "--bundle", str(bundle), "--checkpoint", str(run / "best.pt")]) == 0
-    return bundle
-
-
 def test_export_adds_the_backward_flow_which_starts_partway_from_its_source(backward_bundle, tiny_judge_bundle):
     from engine.bundle import load_bundle
 

@@ -1,6 +1,6 @@
 """The int8 twins: `python -m training quantize` adds them; the engine plays the int8 decoder, runs
 refine's recursion on the int8 encoder, picks fusion candidates with the int8 judge and fuses by
-the int8 continuation flow; the float graphs stay the reference."""
+the int8 continuation and backward flows; the float graphs stay the reference."""
 import json
 import shutil
 
@@ -175,35 +175,98 @@ def test_re_exporting_another_flow_drops_its_stale_int8_twin(int8_flow_bundle, t
     assert LatentModel(load_bundle(changed)).fusion_flow_role == "continuation"
 
 
+@pytest.fixture(scope="module")
+def int8_backward_bundle(backward_bundle, tiny_corpus, tmp_path_factory):
+    from training.quantize import add_int8_backward_flow, add_int8_flow
+
+    return with_twins(backward_bundle, tiny_corpus, tmp_path_factory.mktemp("int8-backward"), add_int8_flow,
+                      add_int8_backward_flow)
+
+
+def test_the_int8_backward_flow_fuses_by_both_flows_with_their_measured_agreement(int8_backward_bundle,
+                                                                                 backward_bundle):
+    from engine import Engine
+
+    bundle, entry = twin_section(int8_backward_bundle, backward_bundle, "backward_flow", "backward_flow_quantization",
+                                 "fusion_agreement")
+    assert entry["used_by"] == ["fuse by both flows"]
+    for measured in entry["fusion_agreement"].values():
+        assert 0.0 <= measured["token_agreement"] <= 1.0 and measured["latent_error_in_posterior_std"] >= 0.0
+    int8, reference = LatentModel(bundle), LatentModel(bundle, int8=False)
+    assert (int8.backward_flow_role, reference.backward_flow_role) == ("backward_flow_int8", "backward_flow")
+    rng = np.random.default_rng(5)
+    right, noise, source = (rng.standard_normal((5, bundle.latent_size)).astype(np.float32) for _ in range(3))
+    start = np.full((5, 1), 0.4, np.float32)
+    mended, float_mended = int8.backward_flow(right, noise, source, start), reference.backward_flow(right, noise,
+                                                                                                   source, start)
+    assert not np.array_equal(mended, float_mended), "the int8 graph is another graph"
+    assert np.abs(mended - float_mended).mean() < 0.2 * np.abs(float_mended - source).mean(), "and close to the float one"
+    engine = Engine(bundle)
+    assert (engine.info()["fuse_backward_flow"], Engine(bundle, int8=False).info()["fuse_backward_flow"]) == (
+        "int8", "float")
+    heard = []
+    session = engine.model._sessions["backward_flow_int8"]
+    engine.model._sessions["backward_flow_int8"] = type("Heard", (), {
+        "run": lambda self, names, feed: heard.append(feed) or session.run(names, feed)})()
+    clip = scale_clip()
+    engine.fuse(clip, clip, similarity=0.3, method="flow-both")
+    assert len(heard) == 1, "fusion by both flows mends the left clip on the int8 backward flow"
+    engine.fuse(clip, clip, similarity=0.3, method="flow")
+    assert len(heard) == 1, "fusion by the flow alone keeps the left clip"
+
+
+def test_re_exporting_another_backward_flow_drops_its_stale_int8_twin(int8_backward_bundle, tiny_corpus, tmp_path):
+    from training.config import ContinuationConfig
+    from training.export_backward_flow import export_backward_flow
+    from training.pair_runs import train_continuation
+
+    bundle = tmp_path / "tiny"
+    shutil.copytree(int8_backward_bundle, bundle)
+    train_continuation(ContinuationConfig(steps=4, batch_size=16, hidden=32, eval_every=2, transpositions=2,
+                                          condition_dropout=0.2, backward=True, seed=1), tiny_corpus, bundle,
+                       tmp_path / "other")
+    export_backward_flow(bundle, tmp_path / "other" / "best.pt")
+    manifest = load_bundle(bundle).manifest
+    assert "backward_flow_int8" not in manifest["files"] and "backward_flow_quantization" not in manifest
+    assert not (bundle / "backward_flow_int8.onnx").exists()
+    assert "continuation_int8" in manifest["files"], "the forward flow's twin is still its own"
+    assert LatentModel(load_bundle(bundle)).backward_flow_role == "backward_flow"
+
+
 def test_a_bundle_without_a_judge_gets_no_judge_twin(int8_bundle):
     bundle = load_bundle(int8_bundle)
     assert "judge_int8" not in bundle.manifest["files"] and LatentModel(bundle).judge_role is None
 
 
-@pytest.mark.parametrize("graph", ["decoder_int8", "encoder_int8", "judge_int8", "continuation_int8"])
-def test_quantizing_twice_gives_the_same_files(int8_bundle, int8_judge_bundle, int8_flow_bundle, tiny_corpus, tmp_path,
-                                               graph):
+@pytest.mark.parametrize("graph", ["decoder_int8", "encoder_int8", "judge_int8", "continuation_int8",
+                                   "backward_flow_int8"])
+def test_quantizing_twice_gives_the_same_files(int8_bundle, int8_judge_bundle, int8_flow_bundle, int8_backward_bundle,
+                                               tiny_corpus, tmp_path, graph):
     from training.quantize import (
+        add_int8_backward_flow,
         add_int8_decoder,
         add_int8_encoder,
         add_int8_flow,
         add_int8_judge,
     )
 
-    source = {"judge_int8": int8_judge_bundle, "continuation_int8": int8_flow_bundle}.get(graph, int8_bundle)
+    source = {"judge_int8": int8_judge_bundle, "continuation_int8": int8_flow_bundle,
+              "backward_flow_int8": int8_backward_bundle}.get(graph, int8_bundle)
     again = tmp_path / "again"
     shutil.copytree(source, again)
     {"decoder_int8": add_int8_decoder, "encoder_int8": add_int8_encoder, "judge_int8": add_int8_judge,
-     "continuation_int8": add_int8_flow}[graph](again, tiny_corpus)
+     "continuation_int8": add_int8_flow, "backward_flow_int8": add_int8_backward_flow}[graph](again, tiny_corpus)
     assert (again / f"{graph}.onnx").read_bytes() == (source / f"{graph}.onnx").read_bytes()
 
 
 @pytest.mark.parametrize("role,section", [("decoder", "quantization"), ("encoder", "encoder_quantization"),
-                                          ("judge", "judge_quantization"), ("continuation", "flow_quantization")])
-def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, int8_judge_bundle, int8_flow_bundle, tmp_path,
-                                                         role, section):
+                                          ("judge", "judge_quantization"), ("continuation", "flow_quantization"),
+                                          ("backward_flow", "backward_flow_quantization")])
+def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, int8_judge_bundle, int8_flow_bundle,
+                                                         int8_backward_bundle, tmp_path, role, section):
     stale = tmp_path / "stale"
-    shutil.copytree({"judge": int8_judge_bundle, "continuation": int8_flow_bundle}.get(role, int8_bundle), stale)
+    shutil.copytree({"judge": int8_judge_bundle, "continuation": int8_flow_bundle,
+                     "backward_flow": int8_backward_bundle}.get(role, int8_bundle), stale)
     manifest = json.loads((stale / "manifest.json").read_text())
     manifest[section][f"{role}_sha256"] = "0" * 64
     (stale / "manifest.json").write_text(json.dumps(manifest))
@@ -211,7 +274,7 @@ def test_an_int8_twin_made_from_another_graph_is_refused(int8_bundle, int8_judge
         load_bundle(stale)
 
 
-def test_the_shipped_engine_plays_the_int8_decoder_picks_with_the_int8_judge_and_fuses_by_the_int8_flow():
+def test_the_shipped_engine_plays_the_int8_decoder_picks_with_the_int8_judge_and_fuses_by_the_int8_flows():
     from engine import Engine
 
     bundle = load_bundle()
@@ -224,6 +287,10 @@ def test_the_shipped_engine_plays_the_int8_decoder_picks_with_the_int8_judge_and
     assert LatentModel(bundle).fusion_flow_role == "continuation_int8" and Engine(bundle).info()["fuse_flow"] == "int8"
     flow_agreement = bundle.manifest["flow_quantization"]["fusion_agreement"].values()
     assert min(entry["token_agreement"] for entry in flow_agreement) > 0.9
+    assert LatentModel(bundle).backward_flow_role == "backward_flow_int8"
+    assert Engine(bundle).info()["fuse_backward_flow"] == "int8"
+    both_agreement = bundle.manifest["backward_flow_quantization"]["fusion_agreement"].values()
+    assert min(entry["token_agreement"] for entry in both_agreement) > 0.9
 
 
 def test_quantize_on_a_missing_bundle_is_one_line_and_exit_2(tmp_path, capsys):

@@ -310,7 +310,8 @@ def _export_judge(args: argparse.Namespace) -> int:
 def _quantize(args: argparse.Namespace) -> int:
     from training.corpus import build_corpus
     from engine.bundle import load_bundle
-    from training.quantize import add_int8_decoder, add_int8_encoder, add_int8_flow, add_int8_judge
+    from training.quantize import (add_int8_backward_flow, add_int8_decoder, add_int8_encoder, add_int8_flow,
+                                   add_int8_judge)
 
     corpus = build_corpus(limit=args.limit)
     decoder = add_int8_decoder(args.bundle, corpus)
@@ -318,12 +319,16 @@ def _quantize(args: argparse.Namespace) -> int:
     encoder = add_int8_encoder(args.bundle, corpus)
     print(f"added an int8 encoder for refine: one step plays the float encoder's tokens "
           f"{encoder['step_token_agreement']:.1%} of the time, reconstruction {encoder['reconstruction']}")
-    if "judge" in load_bundle(args.bundle).manifest["files"]:
-        judge = add_int8_judge(args.bundle, corpus)
-        print(f"added an int8 judge for fusion's picks: it keeps the float judge's candidate {judge['pick_agreement']}")
     if load_bundle(args.bundle).manifest.get("continuation", {}).get("kind") == "flow":
         flow = add_int8_flow(args.bundle, corpus)
         print(f"added an int8 continuation flow for flow fusion: {flow['fusion_agreement']}")
+    if "backward_flow" in load_bundle(args.bundle).manifest["files"]:
+        backward = add_int8_backward_flow(args.bundle, corpus)
+        print(f"added an int8 backward flow for fusion by both flows: {backward['fusion_agreement']}")
+    # last, so its picks are measured on the joins the engine makes: by the flows' twins
+    if "judge" in load_bundle(args.bundle).manifest["files"]:
+        judge = add_int8_judge(args.bundle, corpus)
+        print(f"added an int8 judge for fusion's picks: it keeps the float judge's candidate {judge['pick_agreement']}")
     return 0
 
 
@@ -510,7 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
     judge.set_defaults(func=_export_judge)
     quantize = commands.add_parser(
         "quantize", help="add int8 twins of the decoder (the engine plays it), the encoder (refine's recursion), "
-                         "the judge (fusion's picks) and the continuation flow (flow fusion)")
+                         "the judge (fusion's picks) and the continuation and backward flows (flow fusion)")
     quantize.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     quantize.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
     quantize.set_defaults(func=_quantize)

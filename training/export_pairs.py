@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.bundle import load_bundle, sha256_of
+from engine.bundle import INT8_TWIN_SECTIONS, load_bundle, sha256_of
 from engine.latent import LatentModel
 from training.export import OPSET, ParityError
 from training.half_weights import round_to_half, store_half, stored_weights
@@ -110,6 +110,8 @@ def add_latent_generator(bundle_dir: Path, role: str, generator: nn.Module, inpu
             manifest.get("parity", {}).pop(f"{replaces}_max_abs_error", None)
         manifest["files"][role] = {"path": path, "sha256": sha256_of(staging / path)}
         manifest[role] = entry
+        if role in INT8_TWIN_SECTIONS:
+            drop_stale_twin(staging, manifest, role)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         with torch.no_grad():
             expected = (generator(*inputs.values()),)
@@ -120,13 +122,16 @@ def add_latent_generator(bundle_dir: Path, role: str, generator: nn.Module, inpu
     return manifest
 
 
-def _drop_flow_twin(staging: Path, manifest: dict) -> None:
-    """Remove the continuation flow's int8 twin, quantized from a graph no longer in the bundle
+def drop_stale_twin(staging: Path, manifest: dict, role: str) -> None:
+    """Remove ``role``'s int8 twin if it was quantized from a graph no longer in the bundle
     (``python -m training quantize`` makes it again)."""
-    twin = manifest["files"].pop("continuation_int8", None)
+    section = INT8_TWIN_SECTIONS[role]
+    if manifest.get(section, {}).get(f"{role}_sha256") == manifest["files"][role]["sha256"]:
+        return
+    twin = manifest["files"].pop(f"{role}_int8", None)
     if twin is not None:
         (staging / twin["path"]).unlink()
-    manifest.pop("flow_quantization", None)
+    manifest.pop(section, None)
 
 
 def _add_pair_models(staging: Path, generator: FusionGenerator, density: ContinuationDensity | ContinuationFlow,
@@ -153,8 +158,7 @@ def _add_pair_models(staging: Path, generator: FusionGenerator, density: Continu
     manifest["continuation"] = {"kind": "flow", "steps": density.steps, "guidance": density.guidance} if flow else {
         "kind": "mixture", "components": density.components}
     manifest["continuation"]["training"] = settings["continuation"]
-    if manifest.get("flow_quantization", {}).get("continuation_sha256") != manifest["files"]["continuation"]["sha256"]:
-        _drop_flow_twin(staging, manifest)
+    drop_stale_twin(staging, manifest, "continuation")
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     latent = LatentModel(load_bundle(staging))
     arrays = {name: value.numpy() for name, value in continuation_feed.items()}

@@ -1,5 +1,5 @@
 """``python -m training quantize``: add int8 twins of the decoder, the encoder, the judge and the
-continuation flow to a bundle.
+continuation and backward flows to a bundle.
 
 Static QDQ quantization (per-channel int8 weights in 7 bits, uint8 activations), calibrated
 on the latents the engine decodes in use: training-split posterior means, the same with every
@@ -28,6 +28,8 @@ unrolled steps) gained most from dynamic quantization, which quantizes each laye
 comes and needs no calibration: static QDQ was slower and further from the float flow on fusion's
 inputs. The manifest records how far its fused right latents land from the float flow's, and how
 often they decode to the same tokens, when test windows are fused as the engine fuses them.
+The backward flow's twin (same recipe) serves fusion by both flows; its record measures both
+flows' twins together, on the left and right latents, as that fusion runs them.
 """
 from __future__ import annotations
 
@@ -314,10 +316,12 @@ def add_int8_judge(bundle_dir: Path, corpus: Corpus) -> dict:
                                      "fused_by": flow_fusion.default_method(LatentModel(load_bundle(staging)))})
 
 
-def flow_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 6) -> dict[str, dict[str, float]]:
-    """Per similarity, how flow fusion on the int8 flow compares with the float flow on random
-    test-window pairs in one key, each at a random pad point: the right latents' mean error in
-    posterior standard deviations, and how often the engine's decoder plays the same token for them."""
+def flow_agreement(bundle_dir: Path, corpus: Corpus, method: str = "flow",
+                   seed: int = SEED + 6) -> dict[str, dict[str, float]]:
+    """Per similarity, how fusion by ``method`` ("flow" or "flow-both") on the bundle's int8 flows
+    compares with the float flows on random test-window pairs in one key, each at a random pad point:
+    the fused latents' mean error in posterior standard deviations, and how often the engine's
+    decoder plays the same token for them (the right latents; with "flow-both", the left ones too)."""
     from engine import flow_fusion
 
     bundle = load_bundle(bundle_dir)
@@ -328,16 +332,27 @@ def flow_agreement(bundle_dir: Path, corpus: Corpus, seed: int = SEED + 6) -> di
     agreement = {}
     for similarity in PICK_SIMILARITIES:
         strength = np.full((PICK_PAIRS, 1), similarity, dtype=np.float32)
-        right = [flow_fusion.fuse_latents(model, "flow", inputs.left, inputs.right, style, strength)[1]
+        fused = [np.stack(flow_fusion.fuse_latents(model, method, inputs.left, inputs.right, style, strength))
                  for model in (int8, reference)]
+        if method == "flow":  # the left latents are kept as they came
+            fused = [pair[1:] for pair in fused]
         agreement[f"similarity={similarity:g}"] = {
-            "latent_error_in_posterior_std": round(float(np.mean(np.abs(right[0] - right[1]) / bundle.latent_std)), 4),
-            "token_agreement": round(float(np.mean(int8.decode(right[0]) == int8.decode(right[1]))), 4)}
+            "latent_error_in_posterior_std": round(float(np.mean(np.abs(fused[0] - fused[1]) / bundle.latent_std)), 4),
+            "token_agreement": round(float(np.mean(int8.decode(fused[0].reshape(-1, bundle.latent_size))
+                                                   == int8.decode(fused[1].reshape(-1, bundle.latent_size)))), 4)}
     return agreement
 
 
 def add_int8_flow(bundle_dir: Path, corpus: Corpus) -> dict:
     """Quantize the bundle's continuation flow for flow fusion and add it; returns the manifest entry."""
     return add_twin(bundle_dir, "continuation", "flow_quantization", (DYNAMIC_METHOD, quantize_dynamically),
-                    {"used_by": ["fuse by the flow"]},
+                    {"used_by": ["fuse by the flow", "fuse by both flows"]},
                     lambda staging: {"fusion_agreement": flow_agreement(staging, corpus)})
+
+
+def add_int8_backward_flow(bundle_dir: Path, corpus: Corpus) -> dict:
+    """Quantize the bundle's backward flow for fusion by both flows and add it; returns the manifest
+    entry, whose agreement is measured on both flows' int8 twins against both float flows."""
+    return add_twin(bundle_dir, "backward_flow", "backward_flow_quantization", (DYNAMIC_METHOD, quantize_dynamically),
+                    {"used_by": ["fuse by both flows"]},
+                    lambda staging: {"fusion_agreement": flow_agreement(staging, corpus, "flow-both")})
