@@ -11,6 +11,11 @@ start time, and the style pad picks the noise, so each point of the pad is one v
 "flow-both" also mends the left clip, as the fusion generator moves both: the backward flow,
 p(z_L | z_R), re-imagines the left latent from the same start to lead into the right clip, and
 the continuation flow then re-imagines the right one to follow the mended left one.
+
+Iterated, each pass after the first keeps every latent's length. The flows' classifier-free
+guidance (scale 2) lengthens latents by about a fifth per pass, and each pass starts from the
+last one's result, so lengths compounded (tripled over 5 passes of both flows at strength 0.3),
+and note lengths and register drifted with them; without guidance, lengths held (model card).
 """
 from __future__ import annotations
 
@@ -94,15 +99,25 @@ def require(model: "LatentModel", method: str | None, keep_left: bool = False) -
     return method
 
 
+def with_lengths_of(latents: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Each row of ``latents`` (B, d) scaled to the length of its row in ``reference``."""
+    lengths = np.linalg.norm(latents, axis=-1, keepdims=True)
+    return latents * (np.linalg.norm(reference, axis=-1, keepdims=True) / np.maximum(lengths, 1e-12))
+
+
 def fuse_latents(model: "LatentModel", method: str, left: np.ndarray, right: np.ndarray, style: np.ndarray,
-                 similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 similarity: np.ndarray, iterated: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(z_L', z_R') for latent pairs (B, d), styles (B, 2) and strengths (B, 1): by the fusion
     generator, by the flow (the left latents unchanged, the right ones re-imagined), or by both
-    flows (the left latents re-imagined too, first)."""
+    flows (the left latents re-imagined too, first). When the pairs are themselves fused
+    (``iterated``), the flows keep each latent's length (see the module's docstring)."""
     if method == "generator":
         return model.fuse(left, right, style, similarity)
     noise = style_noise(np.asarray(style, dtype=np.float32), model.latent_size)
     start = start_time(np.asarray(similarity, dtype=np.float32))
-    if method == "flow-both":
-        left = model.backward_flow(right, noise, left, start)
-    return left, model.fusion_flow(left, noise, right, start)
+    new_left = model.backward_flow(right, noise, left, start) if method == "flow-both" else left
+    new_right = model.fusion_flow(new_left, noise, right, start)
+    if iterated:  # the right flow has heard the left latent as the backward flow made it
+        new_right = with_lengths_of(new_right, right)
+        new_left = with_lengths_of(new_left, left) if method == "flow-both" else left
+    return new_left, new_right

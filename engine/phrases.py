@@ -97,9 +97,9 @@ def fuse(engine: "Engine", left: Clip, right: Clip, style: Sequence[float] = DEF
     joint_l, joint_r = z_left[-1:], z_right[:1]
     profiles = (left_profile, clip_profile(right_tokens)) if keep_key else None
     steps = []
-    for _ in range(iterations):
+    for iteration in range(iterations):
         joint_l, joint_r, join = picking.fuse_and_pick(engine, joint_l, joint_r, styles, strength, profiles,
-                                                       method=method)
+                                                       method=method, iterated=iteration > 0)
         steps.append((joint_l, joint_r, join))
     kept = steps if keep_iterations else steps[-1:]
     if kept[0][2] is None:  # one candidate: the joins are decoded here, not by the judge

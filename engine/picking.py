@@ -63,9 +63,10 @@ def held_joins(engine: "Engine", left: np.ndarray, right: np.ndarray,
 
 def candidate_joins(engine: "Engine", left: np.ndarray, right: np.ndarray, styles: np.ndarray, strength: np.ndarray,
                     profiles: tuple[np.ndarray, np.ndarray] | None, heard_left: np.ndarray | None = None,
-                    method: str = "generator") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+                    method: str = "generator",
+                    iterated: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Each latent pair (rows of ``left`` and ``right``, (G, d)) fused by ``method`` (see
-    :mod:`engine.flow_fusion`) with each of its K styles
+    :mod:`engine.flow_fusion`; ``iterated`` when the pairs are a fusion's result) with each of its K styles
     (G, K, 2) at ``strength`` (G, 1): the tried (z_L', z_R'), (G * K, d) each, and the joins
     (G * K, 128) a judge would hear (None when K is 1). The judge hears the fused left half, or
     ``heard_left`` (G, d) when that is what will be played before the fused right half (a
@@ -75,7 +76,7 @@ def candidate_joins(engine: "Engine", left: np.ndarray, right: np.ndarray, style
     groups, count = styles.shape[:2]
     tried_l, tried_r = flow_fusion.fuse_latents(engine.model, method, np.repeat(left, count, axis=0),
                                                 np.repeat(right, count, axis=0), styles.reshape(groups * count, -1),
-                                                np.repeat(strength, count, axis=0))
+                                                np.repeat(strength, count, axis=0), iterated)
     if count == 1:
         return tried_l, tried_r, None
     if heard_left is None and method == "flow":
@@ -88,11 +89,13 @@ def candidate_joins(engine: "Engine", left: np.ndarray, right: np.ndarray, style
 
 def fuse_and_pick(engine: "Engine", left: np.ndarray, right: np.ndarray, styles: np.ndarray, strength: np.ndarray,
                   profiles: tuple[np.ndarray, np.ndarray] | None, heard_left: np.ndarray | None = None,
-                  method: str = "generator") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+                  method: str = "generator",
+                  iterated: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Fuse each latent pair with each of its styles (see :func:`candidate_joins`) and keep per
     pair the result whose decoded join the judge scores highest. Returns the kept (z_L', z_R')
     and the join the judge heard (None when K is 1: nothing was decoded)."""
-    tried_l, tried_r, joins = candidate_joins(engine, left, right, styles, strength, profiles, heard_left, method)
+    tried_l, tried_r, joins = candidate_joins(engine, left, right, styles, strength, profiles, heard_left, method,
+                                              iterated)
     if joins is None:
         return tried_l, tried_r, None
     groups, count = styles.shape[:2]

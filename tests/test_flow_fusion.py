@@ -187,3 +187,23 @@ def test_a_continuation_keeps_its_input_so_it_never_fuses_by_both_flows(backward
 def test_both_flows_need_a_backward_flow(tiny_judge_bundle):
     with pytest.raises(ClipError, match="no backward flow for flow-both.*export-backward-flow"):
         Engine(tiny_judge_bundle).fuse(LEFT, RIGHT, method="flow-both")
+
+
+def test_iterated_flows_keep_each_latents_length_after_the_first_pass(backward_bundle, monkeypatch):
+    engine = Engine(backward_bundle)
+    calls = []
+    original = flow_fusion.fuse_latents
+    monkeypatch.setattr(flow_fusion, "fuse_latents", lambda model, method, left, right, *rest: calls.append(
+        (left, right, rest[-1], original(model, method, left, right, *rest))) or calls[-1][-1])
+    engine.fuse(LEFT, RIGHT, style=[0.6, 0.8], iterations=3, similarity=0.3)
+    assert [iterated for _, _, iterated, _ in calls] == [False, True, True], "the first pass fuses the clips as given"
+
+    def lengths(latents):
+        return np.linalg.norm(latents, axis=-1)
+
+    first_left, first_right, _, (fused_left, fused_right) = calls[0]
+    assert not np.allclose(lengths(fused_right), lengths(first_right), rtol=1e-3)
+    for left, right, _, (new_left, new_right) in calls[1:]:
+        assert not np.allclose(new_left, left) and not np.allclose(new_right, right), "both sides move again"
+        assert np.allclose(lengths(new_left), lengths(left), rtol=1e-5)
+        assert np.allclose(lengths(new_right), lengths(right), rtol=1e-5)

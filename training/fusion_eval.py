@@ -55,6 +55,11 @@ class FlowFusion:
         backward flow ("flow-both"; "flow" keeps them)."""
         return flow_fusion.fuse_latents(self.model, self.method, left, right, style, similarity)
 
+    def fuse_again(self, left: np.ndarray, right: np.ndarray, style: np.ndarray,
+                   similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`fuse` on pairs that are a fusion's result, as the engine iterates (each latent keeps its length)."""
+        return flow_fusion.fuse_latents(self.model, self.method, left, right, style, similarity, iterated=True)
+
 
 def phrases(backend: Backend, left: np.ndarray, right: np.ndarray,
             keys: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -101,8 +106,10 @@ def fusion_curves(backend: Backend, models: PairModels, scorer: Scorer, inputs: 
         strength = np.full((len(left), 1), similarity, dtype=np.float32)
         new_left, new_right = left, right
         rows = []
-        for _ in range(iterations):
-            fused = [models.fuse(new_left, new_right, style, strength) for style in styles]
+        for iteration in range(iterations):
+            # pair models that iterate otherwise than they fuse (flow fusion) say so with fuse_again
+            fuse = getattr(models, "fuse_again", models.fuse) if iteration else models.fuse
+            fused = [fuse(new_left, new_right, style, strength) for style in styles]
             new_left, new_right = fused[0] if search is None else most_real(backend, search, fused, inputs.keys)
             rows.append(scorer.score(phrases(backend, new_left, new_right, inputs.keys), (new_left, new_right),
                                      (left, right)))
