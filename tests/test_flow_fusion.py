@@ -201,7 +201,7 @@ def test_iterated_flows_keep_each_latents_length_after_the_first_pass(backward_b
     def lengths(latents):
         return np.linalg.norm(latents, axis=-1)
 
-    first_left, first_right, _, (fused_left, fused_right) = calls[0]
+    _, first_right, _, (_, fused_right) = calls[0]
     assert not np.allclose(lengths(fused_right), lengths(first_right), rtol=1e-3)
     for left, right, _, (new_left, new_right) in calls[1:]:
         assert not np.allclose(new_left, left) and not np.allclose(new_right, right), "both sides move again"
