@@ -207,3 +207,14 @@ def test_iterated_flows_keep_each_latents_length_after_the_first_pass(backward_b
         assert not np.allclose(new_left, left) and not np.allclose(new_right, right), "both sides move again"
         assert np.allclose(lengths(new_left), lengths(left), rtol=1e-5)
         assert np.allclose(lengths(new_right), lengths(right), rtol=1e-5)
+
+
+def test_flow_lengths_measures_each_way_of_iterating(backward_bundle, tiny_corpus):
+    from training.flow_lengths import iterated_lengths
+
+    results = iterated_lengths(backward_bundle, tiny_corpus, similarity=0.3, iterations=3)
+    assert len(results) == 3 and all(len(rows) == 3 for rows in results.values())
+    free, _, held = results.values()
+    assert held[1] == held[2] == held[0], "the engine holds the lengths its first pass gave"
+    assert held[0] == pytest.approx(free[0], abs=0.05), "its first pass is the exported flows' (int8 against float)"
+    assert free[1] != free[0], "free lengths move with every pass"

@@ -298,6 +298,17 @@ def _export_backward_flow(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flow_lengths(args: argparse.Namespace) -> int:
+    from training.corpus import build_corpus
+    from training.flow_lengths import iterated_lengths
+
+    results = iterated_lengths(args.bundle, build_corpus(limit=args.limit), args.similarity, args.iterations)
+    print(f"mean latent length over the inputs' [left, right], fusion by both flows at similarity {args.similarity:g}:")
+    for label, rows in results.items():
+        print(f"  {label}: " + "  ".join(f"{left:.3f}/{right:.3f}" for left, right in rows))
+    return 0
+
+
 def _export_judge(args: argparse.Namespace) -> int:
     from training.export_judge import export_judge
 
@@ -569,6 +580,13 @@ def build_parser() -> argparse.ArgumentParser:
     export_backward.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     export_backward.add_argument("--checkpoint", type=Path, default=Path("runs/continuation-backward/best.pt"))
     export_backward.set_defaults(func=_export_backward_flow)
+    lengths = commands.add_parser("flow-lengths", help="how long fused latents grow when fusion by both flows is "
+                                                       "iterated: guidance as exported, none, and as the engine does")
+    lengths.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    lengths.add_argument("--similarity", type=float, default=0.3)
+    lengths.add_argument("--iterations", type=whole_number(1), default=5)
+    lengths.add_argument("--limit", type=int, help="use the corpus cut to this many tunes per collection")
+    lengths.set_defaults(func=_flow_lengths)
     return parser
 
 
